@@ -1,0 +1,13 @@
+import { defineConfig } from "vitest/config";
+
+// One vitest run over every workspace so `make test` ends with one summary.
+// Integration tests share one PostgreSQL, Redis and NATS (started by
+// scripts/infra-up.sh); each test file isolates itself (own database, own
+// stream names, own Redis key prefix), so files run in parallel safely.
+export default defineConfig({
+  test: {
+    projects: ["libs/*", "services/*"],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+  },
+});
