@@ -1,0 +1,162 @@
+import { create, type DescMethod } from "@bufbuild/protobuf";
+import type {
+  handleServerStreamingCall,
+  handleUnaryCall,
+  ServerUnaryCall,
+  ServerWritableStream,
+  StatusObject,
+} from "@grpc/grpc-js";
+import { context, SpanKind, SpanStatusCode, trace, type Span } from "@opentelemetry/api";
+import { once } from "node:events";
+import { abortAt, clientDeadline, effectiveDeadline } from "./deadline.js";
+import { Code, RpcError, toStatus } from "./errors.js";
+import { extractTraceContext } from "./trace-context.js";
+import type { AuthHook, HandlerContext, Logger } from "./types.js";
+
+/** What every call shares: set once per server by `serve`. */
+export interface CallPolicy {
+  defaultDeadlineMs: number;
+  authenticate: AuthHook | undefined;
+  log: Logger;
+  /** Open streams, aborted on shutdown so draining does not wait for them forever. */
+  openStreams: Set<AbortController>;
+}
+
+type Validator = (request: never) => { field: string; description: string }[];
+type Impl = (request: never, context: HandlerContext) => unknown;
+
+const tracer = trace.getTracer("@switchboard/rpc");
+
+function startServerSpan(method: DescMethod, call: ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, unknown>) {
+  const parent = extractTraceContext(call.metadata);
+  const span = tracer.startSpan(
+    `${method.parent.typeName}/${method.name}`,
+    {
+      kind: SpanKind.SERVER,
+      attributes: { "rpc.system": "grpc", "rpc.service": method.parent.typeName, "rpc.method": method.name },
+    },
+    parent,
+  );
+  return { span, spanContext: trace.setSpan(parent, span) };
+}
+
+function deadlineError(deadline: number, started: number): RpcError {
+  return new RpcError(
+    Code.DeadlineExceeded,
+    `deadline exceeded after ${deadline - started} ms: retry with a longer deadline or try again later`,
+  );
+}
+
+function rejectOnAbort(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+  });
+}
+
+/** Runs the common prologue: caller, then validation, both before any handler code. */
+async function admit(method: DescMethod, request: unknown, call: { metadata: ServerUnaryCall<unknown, unknown>["metadata"] }, policy: CallPolicy, validate: Validator | undefined) {
+  const caller = policy.authenticate ? await policy.authenticate({ method, metadata: call.metadata }) : undefined;
+  const problems = validate ? validate(request as never) : [];
+  if (problems.length > 0) throw RpcError.invalidArgument(problems);
+  return caller;
+}
+
+function reportFailure(error: unknown, method: DescMethod, span: Span, log: Logger): Partial<StatusObject> {
+  const { status, correlationId } = toStatus(error);
+  const fields = { event: "rpc.failed", method: `${method.parent.typeName}/${method.name}`, code: Code[status.code] };
+  if (correlationId) {
+    log.error({ ...fields, correlationId, err: error }, "unexpected error in handler");
+    span.recordException(error instanceof Error ? error : new Error(String(error)));
+  } else {
+    log.info(fields, status.details);
+  }
+  span.setStatus({ code: SpanStatusCode.ERROR, message: Code[status.code] });
+  return { code: status.code as number, details: status.details, metadata: status.metadata };
+}
+
+export function unaryHandler(method: DescMethod, impl: Impl, validate: Validator | undefined, policy: CallPolicy): handleUnaryCall<unknown, unknown> {
+  return (call, callback) => {
+    const started = Date.now();
+    const deadline = effectiveDeadline(call.getDeadline(), policy.defaultDeadlineMs, started);
+    const controller = new AbortController();
+    const cancelTimer = abortAt(controller, deadline, () => deadlineError(deadline, started));
+    call.once("cancelled", () => controller.abort(new RpcError(Code.Cancelled, "the client cancelled the call")));
+    const { span, spanContext } = startServerSpan(method, call);
+
+    void context.with(spanContext, async () => {
+      try {
+        const caller = await admit(method, call.request, call, policy, validate);
+        const handlerContext: HandlerContext = {
+          method,
+          signal: controller.signal,
+          deadline,
+          metadata: call.metadata,
+          peer: call.getPeer(),
+          caller,
+          log: policy.log,
+        };
+        const result = await Promise.race([impl(call.request as never, handlerContext), rejectOnAbort(controller.signal)]);
+        callback(null, create(method.output, result as never));
+      } catch (error) {
+        callback(reportFailure(error, method, span, policy.log));
+      } finally {
+        cancelTimer();
+        span.end();
+      }
+    });
+  };
+}
+
+export function serverStreamingHandler(method: DescMethod, impl: Impl, validate: Validator | undefined, policy: CallPolicy): handleServerStreamingCall<unknown, unknown> {
+  return (call) => {
+    const started = Date.now();
+    const deadline = clientDeadline(call.getDeadline());
+    const controller = new AbortController();
+    const cancelTimer = abortAt(controller, deadline, () => deadlineError(deadline, started));
+    call.once("cancelled", () => controller.abort(new RpcError(Code.Cancelled, "the client cancelled the call")));
+    policy.openStreams.add(controller);
+    const { span, spanContext } = startServerSpan(method, call);
+
+    void context.with(spanContext, async () => {
+      try {
+        const caller = await admit(method, call.request, call, policy, validate);
+        const handlerContext: HandlerContext = {
+          method,
+          signal: controller.signal,
+          deadline,
+          metadata: call.metadata,
+          peer: call.getPeer(),
+          caller,
+          log: policy.log,
+        };
+        const messages = impl(call.request as never, handlerContext) as AsyncIterable<unknown>;
+        const aborted = rejectOnAbort(controller.signal);
+        aborted.catch(() => {});
+        const iterator = messages[Symbol.asyncIterator]();
+        try {
+          for (;;) {
+            const next = await Promise.race([iterator.next(), aborted]);
+            if (next.done) break;
+            if (!call.write(create(method.output, next.value as never))) {
+              await Promise.race([once(call, "drain"), aborted]);
+            }
+          }
+        } finally {
+          // Lets the handler's generator run its `finally` (unsubscribe, release).
+          void iterator.return?.();
+        }
+        call.end();
+      } catch (error) {
+        if (controller.signal.reason instanceof RpcError && controller.signal.reason.code === Code.Cancelled) {
+          return; // the client is gone: nobody to tell
+        }
+        call.emit("error", reportFailure(error, method, span, policy.log));
+      } finally {
+        cancelTimer();
+        policy.openStreams.delete(controller);
+        span.end();
+      }
+    });
+  };
+}
