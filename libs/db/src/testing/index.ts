@@ -1,0 +1,1 @@
+export { createTestDatabase, type TestDatabase, type CreateTestDatabaseOptions } from "./test-database.js";
