@@ -64,7 +64,7 @@ async function admit(method: DescMethod, request: unknown, call: { metadata: Ser
 
 function reportFailure(error: unknown, method: DescMethod, span: Span, log: Logger): Partial<StatusObject> {
   const { status, correlationId } = toStatus(error);
-  const fields = { event: "rpc.failed", method: `${method.parent.typeName}/${method.name}`, code: Code[status.code] };
+  const fields = { event: "rpc.failed", method: `${method.parent.typeName}/${method.name}`, grpcCode: Code[status.code] };
   if (correlationId) {
     log.error({ ...fields, correlationId, err: error }, "unexpected error in handler");
     span.recordException(error instanceof Error ? error : new Error(String(error)));

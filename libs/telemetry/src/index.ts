@@ -1,0 +1,3 @@
+export { createLogger, type Logger, type LoggerOptions } from "./logger.js";
+export { startTelemetry, type Telemetry, type TelemetryOptions } from "./start-telemetry.js";
+export { redactValue, scrubText, isSensitiveKey, REDACTED, EMAIL_REPLACEMENT, PHONE_REPLACEMENT } from "./redact.js";
