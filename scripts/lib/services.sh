@@ -21,12 +21,12 @@ SERVICE_ORDER=(identity recognition telephony-gateway screenpop audit-log privac
 GATEWAY_URL="http://127.0.0.1:${SERVICE_PORTS[gateway]}"
 
 # Every service learns every other service's address the same way:
-# IDENTITY_ADDRESS=127.0.0.1:50051, TELEPHONY_GATEWAY_ADDRESS=127.0.0.1:50053 ...
+# IDENTITY_ADDR=dns:///127.0.0.1:50051, TELEPHONY_GATEWAY_ADDR=dns:///127.0.0.1:50053 ...
 upstream_env() {
   local name
   for name in "${SERVICE_ORDER[@]}"; do
     [[ "$name" == gateway ]] && continue
-    printf '%s_ADDRESS=127.0.0.1:%s\n' "$(env_name "$name")" "${SERVICE_PORTS[$name]}"
+    printf '%s_ADDR=dns:///127.0.0.1:%s\n' "$(env_name "$name")" "${SERVICE_PORTS[$name]}"
   done
 }
 
