@@ -32,6 +32,7 @@ async function startOwnRedis(): Promise<{ port: number; process: ChildProcess }>
   cleanups.push(() => child.kill("SIGKILL"));
   for (let attempt = 0; attempt < 50; attempt++) {
     const client = new Redis({ port, host: "127.0.0.1", lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    client.on("error", () => {}); // refused while redis-server starts: the loop retries
     try {
       await client.connect();
       await client.ping();
