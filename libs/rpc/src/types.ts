@@ -20,6 +20,8 @@ export interface Caller {
   /** Authentication methods used (`pwd`, `otp`): staff RPCs require `otp`. */
   amr: readonly string[];
   sessionId?: string;
+  /** "user", "service" (a functional account) or "setup" (may only finish account set-up). */
+  kind?: "user" | "service" | "setup";
 }
 
 /** The logging calls the runtime needs; pino loggers satisfy it. */
