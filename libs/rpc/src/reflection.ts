@@ -1,7 +1,7 @@
 import { toBinary, type DescFile, type DescService } from "@bufbuild/protobuf";
 import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
 import { ReflectionService } from "@grpc/reflection";
-import { service as healthService } from "grpc-health-check";
+import { file_grpc_health_v1_health } from "@switchboard/proto/grpc/health/v1/health_pb";
 import type { Server } from "@grpc/grpc-js";
 
 function withDependencies(file: DescFile, seen: Map<string, DescFile>): void {
@@ -14,17 +14,19 @@ function withDependencies(file: DescFile, seen: Map<string, DescFile>): void {
  * Serves gRPC server reflection (v1 and v1alpha) so `grpcurl` can list and call
  * every service. @grpc/reflection reads proto-loader package definitions; the
  * only part it uses is each entry's `fileDescriptorProtos`, which we build from
- * the protobuf-es descriptors (plus the health service's own file).
+ * the protobuf-es descriptors — the health service's too, from our vendored
+ * copy of health.proto (the descriptor proto-loader derives for it has a map
+ * entry grpcurl rejects).
  */
 export function attachReflection(server: Server, services: readonly DescService[]): void {
   const files = new Map<string, DescFile>();
   for (const service of services) withDependencies(service.file, files);
+  withDependencies(file_grpc_health_v1_health, files);
   const encoded = [...files.values()].map((file) => Buffer.from(toBinary(FileDescriptorProtoSchema, file.proto)));
 
   const root: Record<string, { fileDescriptorProtos: Buffer[] }> = {};
   for (const service of services) root[service.typeName] = { fileDescriptorProtos: encoded };
-  const healthFiles = (healthService.Check?.requestType as { fileDescriptorProtos?: Buffer[] } | undefined)?.fileDescriptorProtos;
-  if (healthFiles) root["grpc.health.v1.Health"] = { fileDescriptorProtos: healthFiles };
+  root["grpc.health.v1.Health"] = { fileDescriptorProtos: encoded };
 
   new ReflectionService(root as never).addToServer(server);
 }

@@ -111,5 +111,8 @@ describe("server reflection", () => {
 
     const files = await ask({ file_containing_symbol: "switchboard.diagnostics.v1.EchoService" });
     expect(files.file_descriptor_response.file_descriptor_proto.length).toBeGreaterThan(0);
+    const health = await ask({ file_containing_symbol: "grpc.health.v1.Health" });
+    const healthFiles = health.file_descriptor_response.file_descriptor_proto.map((bytes: Buffer) => bytes.toString("latin1"));
+    expect(healthFiles.some((file: string) => file.includes("grpc/health/v1/health.proto"))).toBe(true);
   });
 });
