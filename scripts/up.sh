@@ -93,6 +93,19 @@ start_service() {
   step "$name" "healthy on 127.0.0.1:${SERVICE_PORTS[$name]} (log: $(show_path "$log"))"
 }
 
+# The key-encryption key that wraps every tenant key and signing key. Locally
+# one random key per machine, kept in the run dir (0600) so data encrypted by
+# an earlier run stays readable; in Kubernetes it comes from a Secret (or KMS).
+load_key_encryption_key() {
+  local file="$RUN_DIR/key-encryption-key"
+  if [[ ! -s "$file" ]]; then
+    (umask 077 && node -e 'process.stdout.write(require("node:crypto").randomBytes(32).toString("base64"))' >"$file")
+    step secrets "generated a local key-encryption key ($(show_path "$file"))"
+  fi
+  KEY_ENCRYPTION_KEY="$(cat "$file")"
+  export KEY_ENCRYPTION_KEY
+}
+
 print_summary() {
   echo
   if [[ " ${STARTED[*]} " == *" gateway "* ]]; then
@@ -114,6 +127,7 @@ main() {
   # shellcheck source=/dev/null
   source "$ENV_FILE"
   bash "$REPO_ROOT/scripts/stop-services.sh"
+  load_key_encryption_key
 
   local services=() listed name
   listed="$(existing_services)"

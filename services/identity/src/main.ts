@@ -1,0 +1,77 @@
+import { createAuthHook, createTokenVerifier } from "@switchboard/authz";
+import { loadConfigOrExit } from "@switchboard/config";
+import { createKeyring, localKeyWrapper } from "@switchboard/crypto";
+import { openDatabase, pingDatabase } from "@switchboard/db";
+import { connectEvents, ensureStream, pingEvents, startOutboxRelay } from "@switchboard/events";
+import { onShutdown, serve } from "@switchboard/rpc";
+import { createLogger, startTelemetry } from "@switchboard/telemetry";
+import { Redis } from "ioredis";
+import { IdentityConfig } from "./config.js";
+import { tokenAudience, tokenIssuer } from "./domain/access-tokens.js";
+import { identityStream } from "./events/identity-events.js";
+import { authService } from "./rpc/auth-service.js";
+import { organizationService } from "./rpc/organization-service.js";
+import { identityPolicies } from "./rpc/policies.js";
+import { userService } from "./rpc/user-service.js";
+import type { IdentityDeps } from "./sign-in/dependencies.js";
+import { createMfaChallenges } from "./store/mfa-challenges.js";
+import type { IdentityDatabase } from "./store/schema.js";
+import { createSignInThrottle } from "./store/sign-in-throttle.js";
+import { createSigningKeys } from "./store/signing-keys.js";
+
+const config = loadConfigOrExit("identity", IdentityConfig);
+const telemetry = startTelemetry({ serviceName: "identity", otlpEndpoint: config.OTLP_ENDPOINT });
+const log = createLogger({ service: "identity", level: config.LOG_LEVEL });
+
+const db = openDatabase<IdentityDatabase>(config.DATABASE_URL, { applicationName: "identity", log });
+const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+redis.on("error", (error: Error) => log.warn({ event: "redis.error", reason: error.message }));
+const events = await connectEvents({ url: config.NATS_URL, name: "identity", log });
+await ensureStream(events.jsm, identityStream);
+const relay = startOutboxRelay({ db, js: events.js, databaseUrl: config.DATABASE_URL, log });
+
+const wrapper = localKeyWrapper(config.KEY_ENCRYPTION_KEY);
+const lifetimes = {
+  accessSeconds: config.ACCESS_TOKEN_TTL / 1000,
+  refreshSeconds: config.REFRESH_TOKEN_TTL / 1000,
+  sessionSeconds: config.SESSION_TTL / 1000,
+  setupSeconds: 10 * 60,
+};
+const keys = createSigningKeys(db, wrapper, lifetimes.accessSeconds);
+await keys.rotateIfOlderThan(config.SIGNING_KEY_ROTATION);
+const rotation = setInterval(() => void keys.rotateIfOlderThan(config.SIGNING_KEY_ROTATION).catch((error: Error) => log.error({ event: "signing_key.rotation_failed", reason: error.message })), 3_600_000);
+rotation.unref();
+
+const deps: IdentityDeps = {
+  db,
+  cipher: createKeyring({ wrapper }),
+  keys,
+  throttle: createSignInThrottle(redis),
+  challenges: createMfaChallenges(redis),
+  lifetimes,
+  log,
+};
+// Identity trusts its own tokens the way every other service does, but reads
+// the keys straight from its database instead of calling GetJwks on itself.
+const verifier = createTokenVerifier({ fetchJwks: () => keys.publicKeys(), issuer: tokenIssuer, audience: tokenAudience });
+
+const server = await serve({
+  host: config.HOST,
+  port: config.PORT,
+  services: [authService(deps, { totpIssuer: config.TOTP_ISSUER }), userService(deps), organizationService(deps)],
+  authenticate: createAuthHook({ verifier, policies: identityPolicies, log }),
+  readiness: { postgres: () => pingDatabase(db), redis: () => redis.ping(), nats: () => pingEvents(events) },
+  log,
+});
+
+onShutdown(
+  [
+    { name: "grpc-server", close: () => server.close() },
+    { name: "outbox-relay", close: () => relay.stop() },
+    { name: "nats", close: () => events.close() },
+    { name: "redis", close: () => redis.quit() },
+    { name: "postgres", close: () => db.destroy() },
+    { name: "telemetry", close: () => telemetry.shutdown() },
+  ],
+  { log },
+);

@@ -1,0 +1,11 @@
+import type { HandlerContext } from "@switchboard/rpc";
+
+/**
+ * The address sign-in throttling counts against: the gateway passes the
+ * client's socket address in `x-client-address` (it overwrites any value a
+ * client sent); a direct in-mesh caller is counted by its peer address.
+ */
+export function clientAddress(context: HandlerContext): string {
+  const forwarded = context.metadata.get("x-client-address")[0];
+  return typeof forwarded === "string" && forwarded.length > 0 ? forwarded : context.peer.replace(/:\d+$/, "");
+}
