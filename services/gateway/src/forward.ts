@@ -3,6 +3,7 @@ import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
 import { context, propagation, SpanKind, SpanStatusCode, trace, type Context, type Span, type TextMapGetter } from "@opentelemetry/api";
 import { createClient, silentLogger, type CallOptions, type Channel, type Logger } from "@switchboard/rpc";
 import type { RouteTable } from "./routes.js";
+import { clientAddressKey, type EdgeAuthenticator } from "./edge-auth.js";
 import { toConnectError } from "./upstream-error.js";
 
 export interface ForwardOptions {
@@ -11,12 +12,15 @@ export interface ForwardOptions {
   log?: Logger;
   /** Aborted (with the error to send) when the gateway shuts down: open streams end, unary calls finish. */
   streamsClosing?: AbortSignal;
+  /** Verifies the caller's token before forwarding (absent: the upstream alone decides). */
+  authenticate?: EdgeAuthenticator;
 }
 
 interface ResolvedOptions {
   defaultTimeoutMs: number;
   log: Logger;
   streamsClosing: AbortSignal | undefined;
+  authenticate: EdgeAuthenticator;
 }
 
 type ForwardFn = (request: unknown, context: HandlerContext) => unknown;
@@ -56,6 +60,9 @@ function callOptions(method: DescMethod, handler: HandlerContext, signal: AbortS
   const metadata: Record<string, string> = {};
   const authorization = handler.requestHeader.get("authorization");
   if (authorization !== null) metadata.authorization = authorization;
+  // Always the socket's address: a client-sent x-client-address is never forwarded.
+  const clientAddress = handler.values.get(clientAddressKey);
+  if (clientAddress) metadata["x-client-address"] = clientAddress;
   const timeoutMs = handler.timeoutMs() ?? (method.methodKind === "unary" ? defaultTimeoutMs : undefined);
   return {
     ...(timeoutMs === undefined ? {} : { deadline: Date.now() + timeoutMs }),
@@ -68,6 +75,7 @@ function forwardUnary(method: DescMethod, call: UpstreamCall, options: ResolvedO
   return async (request, handler) => {
     const { span, spanContext } = startSpan(method, handler.requestHeader);
     try {
+      await options.authenticate(method, handler.requestHeader.get("authorization"));
       // The client injects trace context from the active context when the call starts.
       return await context.with(spanContext, () => call(request, callOptions(method, handler, handler.signal, options.defaultTimeoutMs)));
     } catch (error) {
@@ -83,6 +91,9 @@ function forwardServerStream(method: DescMethod, call: UpstreamCall, options: Re
   return async function* (request, handler) {
     const signal = options.streamsClosing ? AbortSignal.any([handler.signal, options.streamsClosing]) : handler.signal;
     if (signal.aborted) throw toConnectError(signal.reason, method, signal, options.log);
+    await options.authenticate(method, handler.requestHeader.get("authorization")).catch((error: unknown) => {
+      throw toConnectError(error, method, signal, options.log);
+    });
     const { span, spanContext } = startSpan(method, handler.requestHeader);
     const messages = call(request, callOptions(method, handler, signal, options.defaultTimeoutMs)) as AsyncIterable<unknown>;
     const iterator = messages[Symbol.asyncIterator]();
@@ -114,6 +125,7 @@ export function forwardingImplementation(service: DescService, channel: Channel,
     defaultTimeoutMs: options.defaultTimeoutMs,
     log: options.log ?? silentLogger,
     streamsClosing: options.streamsClosing,
+    authenticate: options.authenticate ?? (async () => {}),
   };
   const client = createClient(service, channel) as Record<string, UpstreamCall | undefined>;
   const implementation: Record<string, ForwardFn> = {};

@@ -1,10 +1,11 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createSecureServer, type Http2ServerRequest, type Http2ServerResponse, type Http2Session } from "node:http2";
 import type { AddressInfo, Socket } from "node:net";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code, ConnectError, createContextValues } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { silentLogger, type Logger } from "@switchboard/rpc";
 import { applyCors } from "./cors.js";
+import { clientAddressKey, type EdgeAuthenticator } from "./edge-auth.js";
 import { registerRoutes } from "./forward.js";
 import { checkReadiness } from "./probes.js";
 import { refuseOversized } from "./request-limit.js";
@@ -30,6 +31,8 @@ export interface GatewayOptions {
   readinessTimeoutMs?: number;
   /** PEM certificate and key: HTTP/2 (gRPC too) and HTTP/1.1 over TLS. Plain HTTP/1.1 without. */
   tls?: { cert: string | Buffer; key: string | Buffer };
+  /** Token check before forwarding; see edge-auth.ts. */
+  authenticate?: EdgeAuthenticator;
   log?: Logger;
 }
 
@@ -76,7 +79,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   let closing = false;
 
   const rpc = connectNodeAdapter({
-    routes: (router) => registerRoutes(router, options.routes, { defaultTimeoutMs: options.defaultTimeoutMs, log, streamsClosing: streamsClosing.signal }),
+    routes: (router) =>
+      registerRoutes(router, options.routes, {
+        defaultTimeoutMs: options.defaultTimeoutMs,
+        log,
+        streamsClosing: streamsClosing.signal,
+        authenticate: options.authenticate,
+      }),
+    contextValues: (request) => createContextValues().set(clientAddressKey, request.socket.remoteAddress),
     readMaxBytes: options.maxRequestBytes,
     shutdownSignal: cutOff.signal,
     // Connect clients read 404 as unimplemented; the body tells a human with curl why.

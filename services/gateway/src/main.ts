@@ -1,8 +1,10 @@
 #!/usr/bin/env node
+import { createTokenVerifier, jwksFromIdentity } from "@switchboard/authz";
 import { loadConfigOrExit } from "@switchboard/config";
 import { onShutdown } from "@switchboard/rpc";
 import { createLogger, startTelemetry } from "@switchboard/telemetry";
 import { GatewayConfig, upstreamTargets } from "./config.js";
+import { verifyAtEdge } from "./edge-auth.js";
 import { startGateway } from "./http-server.js";
 import { publicRoutes } from "./routes.js";
 import { readTlsFiles } from "./tls.js";
@@ -12,6 +14,10 @@ const config = loadConfigOrExit("gateway", GatewayConfig);
 const telemetry = startTelemetry({ serviceName: "gateway", otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
 const log = createLogger({ service: "gateway", level: config.LOG_LEVEL });
 const upstreams = openUpstreams(upstreamTargets(config));
+// Tokens are checked at the edge with identity's keys, when identity is configured.
+const authenticate = upstreams.targets.identity
+  ? verifyAtEdge(createTokenVerifier({ fetchJwks: jwksFromIdentity(upstreams.channel("identity")) }))
+  : undefined;
 const gateway = await startGateway({
   host: config.GATEWAY_HOST,
   port: config.GATEWAY_PORT,
@@ -21,6 +27,7 @@ const gateway = await startGateway({
   defaultTimeoutMs: config.DEFAULT_TIMEOUT,
   readinessTargets: upstreams.targets,
   tls: readTlsFiles(config),
+  authenticate,
   log,
 });
 onShutdown(

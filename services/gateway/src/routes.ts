@@ -1,4 +1,7 @@
 import type { DescService } from "@bufbuild/protobuf";
+import { AuthService } from "@switchboard/proto/switchboard/identity/v1/auth_pb";
+import { OrganizationService } from "@switchboard/proto/switchboard/identity/v1/organizations_pb";
+import { UserService } from "@switchboard/proto/switchboard/identity/v1/users_pb";
 import type { Channel } from "@switchboard/rpc";
 import type { Upstreams } from "./upstreams.js";
 
@@ -23,9 +26,14 @@ export function expose(service: DescService, channel: Channel): ExposedService {
  *   import { RecognitionService } from "@switchboard/proto/switchboard/recognition/v1/recognition_pb";
  *   expose(RecognitionService, upstreams.channel("recognition")),
  *
- * and making that upstream's address (RECOGNITION_ADDR) required in config.ts.
- * Empty for now: the internal services arrive with their own issues.
+ * and setting that upstream's address (RECOGNITION_ADDR). A service whose
+ * address is not configured is left out, so a partial local platform starts.
  */
 export function publicRoutes(upstreams: Upstreams): RouteTable {
-  return [];
+  const routes: ExposedService[] = [];
+  if (upstreams.targets.identity) {
+    const identity = upstreams.channel("identity");
+    routes.push(expose(AuthService, identity), expose(UserService, identity), expose(OrganizationService, identity));
+  }
+  return routes;
 }
