@@ -19,7 +19,7 @@ test: ## lint (buf + type-check) and run every test suite; ends with "tests: N p
 	@bash scripts/test.sh
 
 bench: ## run the benchmarks (bench/RESULTS.md)
-	@if [[ -f scripts/bench.sh ]]; then bash scripts/bench.sh; else echo "no benchmarks yet (scripts/bench.sh)"; fi
+	@bash scripts/bench.sh $(ARGS)
 
 proto: ## generate TypeScript from proto/ and lint the protos
 	@bash scripts/proto.sh

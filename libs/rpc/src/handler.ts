@@ -11,7 +11,7 @@ import { once } from "node:events";
 import { abortAt, clientDeadline, effectiveDeadline } from "./deadline.js";
 import { Code, RpcError, toStatus } from "./errors.js";
 import { extractTraceContext } from "./trace-context.js";
-import type { AuthHook, HandlerContext, Logger } from "./types.js";
+import type { AuthHook, Caller, HandlerContext, Logger } from "./types.js";
 
 /** What every call shares: set once per server by `serve`. */
 export interface CallPolicy {
@@ -26,6 +26,10 @@ type Validator = (request: never) => { field: string; description: string }[];
 type Impl = (request: never, context: HandlerContext) => unknown;
 
 const tracer = trace.getTracer("@switchboard/rpc");
+
+// grpc-js also reports "cancelled" when a call ends normally; one shared
+// reason keeps that from costing an Error (and its stack trace) per call.
+const clientCancelled = new RpcError(Code.Cancelled, "the client cancelled the call");
 
 function startServerSpan(method: DescMethod, call: ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, unknown>) {
   const parent = extractTraceContext(call.metadata);
@@ -62,6 +66,17 @@ async function admit(method: DescMethod, request: unknown, call: { metadata: Ser
   return caller;
 }
 
+function contextFor(
+  method: DescMethod,
+  call: ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, unknown>,
+  controller: AbortController,
+  deadline: number,
+  caller: Caller | undefined,
+  policy: CallPolicy,
+): HandlerContext {
+  return { method, signal: controller.signal, deadline, metadata: call.metadata, peer: call.getPeer(), caller, log: policy.log };
+}
+
 function reportFailure(error: unknown, method: DescMethod, span: Span, log: Logger): Partial<StatusObject> {
   const { status, correlationId } = toStatus(error);
   const fields = { event: "rpc.failed", method: `${method.parent.typeName}/${method.name}`, grpcCode: Code[status.code] };
@@ -81,21 +96,13 @@ export function unaryHandler(method: DescMethod, impl: Impl, validate: Validator
     const deadline = effectiveDeadline(call.getDeadline(), policy.defaultDeadlineMs, started);
     const controller = new AbortController();
     const cancelTimer = abortAt(controller, deadline, () => deadlineError(deadline, started));
-    call.once("cancelled", () => controller.abort(new RpcError(Code.Cancelled, "the client cancelled the call")));
+    call.once("cancelled", () => controller.abort(clientCancelled));
     const { span, spanContext } = startServerSpan(method, call);
 
     void context.with(spanContext, async () => {
       try {
         const caller = await admit(method, call.request, call, policy, validate);
-        const handlerContext: HandlerContext = {
-          method,
-          signal: controller.signal,
-          deadline,
-          metadata: call.metadata,
-          peer: call.getPeer(),
-          caller,
-          log: policy.log,
-        };
+        const handlerContext = contextFor(method, call, controller, deadline, caller, policy);
         const result = await Promise.race([impl(call.request as never, handlerContext), rejectOnAbort(controller.signal)]);
         callback(null, create(method.output, result as never));
       } catch (error) {
@@ -114,22 +121,14 @@ export function serverStreamingHandler(method: DescMethod, impl: Impl, validate:
     const deadline = clientDeadline(call.getDeadline());
     const controller = new AbortController();
     const cancelTimer = abortAt(controller, deadline, () => deadlineError(deadline, started));
-    call.once("cancelled", () => controller.abort(new RpcError(Code.Cancelled, "the client cancelled the call")));
+    call.once("cancelled", () => controller.abort(clientCancelled));
     policy.openStreams.add(controller);
     const { span, spanContext } = startServerSpan(method, call);
 
     void context.with(spanContext, async () => {
       try {
         const caller = await admit(method, call.request, call, policy, validate);
-        const handlerContext: HandlerContext = {
-          method,
-          signal: controller.signal,
-          deadline,
-          metadata: call.metadata,
-          peer: call.getPeer(),
-          caller,
-          log: policy.log,
-        };
+        const handlerContext = contextFor(method, call, controller, deadline, caller, policy);
         const messages = impl(call.request as never, handlerContext) as AsyncIterable<unknown>;
         const aborted = rejectOnAbort(controller.signal);
         aborted.catch(() => {});
@@ -148,7 +147,7 @@ export function serverStreamingHandler(method: DescMethod, impl: Impl, validate:
         }
         call.end();
       } catch (error) {
-        if (controller.signal.reason instanceof RpcError && controller.signal.reason.code === Code.Cancelled) {
+        if (controller.signal.reason === clientCancelled) {
           return; // the client is gone: nobody to tell
         }
         call.emit("error", reportFailure(error, method, span, policy.log));

@@ -1,6 +1,7 @@
 import type { DescService } from "@bufbuild/protobuf";
 import { AuthService } from "@switchboard/proto/switchboard/identity/v1/auth_pb";
 import { OrganizationService } from "@switchboard/proto/switchboard/identity/v1/organizations_pb";
+import { ServiceAccountService } from "@switchboard/proto/switchboard/identity/v1/service_accounts_pb";
 import { UserService } from "@switchboard/proto/switchboard/identity/v1/users_pb";
 import type { Channel } from "@switchboard/rpc";
 import type { Upstreams } from "./upstreams.js";
@@ -33,7 +34,12 @@ export function publicRoutes(upstreams: Upstreams): RouteTable {
   const routes: ExposedService[] = [];
   if (upstreams.targets.identity) {
     const identity = upstreams.channel("identity");
-    routes.push(expose(AuthService, identity), expose(UserService, identity), expose(OrganizationService, identity));
+    routes.push(
+      expose(AuthService, identity),
+      expose(UserService, identity),
+      expose(OrganizationService, identity),
+      expose(ServiceAccountService, identity),
+    );
   }
   return routes;
 }

@@ -6,6 +6,7 @@
 //   DATABASE_URL=… KEY_ENCRYPTION_KEY=… npm run bootstrap -w @switchboard/identity -- <staff-org-name> <username> <region>
 import { createKeyring, localKeyWrapper } from "@switchboard/crypto";
 import { openDatabase, withTenant } from "@switchboard/db";
+import { sql } from "kysely";
 import { generateInitialPassword } from "./domain/initial-password.js";
 import { ensureOrganization, ensureUser } from "./provisioning.js";
 import { findStaffOrganization } from "./store/organizations.js";
@@ -23,7 +24,7 @@ try {
   const existing = await findStaffOrganization(db);
   if (existing) {
     const admins = await withTenant(db, existing.id, (trx) =>
-      trx.selectFrom("app_user").select("id").where("state", "=", "active").where("roles", "@>", ["staff-admin"]).execute(),
+      trx.selectFrom("app_user").select("id").where("state", "=", "active").where(sql<boolean>`${"staff-admin"} = any(roles)`).execute(),
     );
     if (admins.length > 0) {
       console.error(`bootstrap: organisation ${existing.name} already has an active staff admin; nothing done (bootstrap runs once)`);

@@ -1,4 +1,4 @@
-import { createAuthHook, createTokenVerifier } from "@switchboard/authz";
+import { assertEveryMethodDeclared, createAuthHook, createTokenVerifier } from "@switchboard/authz";
 import { loadConfigOrExit } from "@switchboard/config";
 import { createKeyring, localKeyWrapper } from "@switchboard/crypto";
 import { openDatabase, pingDatabase } from "@switchboard/db";
@@ -12,6 +12,7 @@ import { identityStream } from "./events/identity-events.js";
 import { authService } from "./rpc/auth-service.js";
 import { organizationService } from "./rpc/organization-service.js";
 import { identityPolicies } from "./rpc/policies.js";
+import { serviceAccountService } from "./rpc/service-account-service.js";
 import { userService } from "./rpc/user-service.js";
 import type { IdentityDeps } from "./sign-in/dependencies.js";
 import { createMfaChallenges } from "./store/mfa-challenges.js";
@@ -55,10 +56,12 @@ const deps: IdentityDeps = {
 // the keys straight from its database instead of calling GetJwks on itself.
 const verifier = createTokenVerifier({ fetchJwks: () => keys.publicKeys(), issuer: tokenIssuer, audience: tokenAudience });
 
+const services = [authService(deps, { totpIssuer: config.TOTP_ISSUER }), userService(deps), organizationService(deps), serviceAccountService(deps)];
+assertEveryMethodDeclared(services.map((s) => s.service), identityPolicies);
 const server = await serve({
   host: config.HOST,
   port: config.PORT,
-  services: [authService(deps, { totpIssuer: config.TOTP_ISSUER }), userService(deps), organizationService(deps)],
+  services,
   authenticate: createAuthHook({ verifier, policies: identityPolicies, log }),
   readiness: { postgres: () => pingDatabase(db), redis: () => redis.ping(), nats: () => pingEvents(events) },
   log,

@@ -1,6 +1,7 @@
 import { authenticated, declarePolicies, publicMethod, requires } from "@switchboard/authz";
 import { AuthService } from "@switchboard/proto/switchboard/identity/v1/auth_pb";
 import { OrganizationService } from "@switchboard/proto/switchboard/identity/v1/organizations_pb";
+import { ServiceAccountService } from "@switchboard/proto/switchboard/identity/v1/service_accounts_pb";
 import { UserService } from "@switchboard/proto/switchboard/identity/v1/users_pb";
 
 /** What each identity RPC needs; the role → permission table is in libs/authz. */
@@ -22,6 +23,11 @@ export const identityPolicies = {
     updateUserRoles: requires("identity.users.manage"),
     disableUser: requires("identity.users.manage"),
     deleteUser: requires("identity.users.manage"),
+  }),
+  ...declarePolicies(ServiceAccountService, {
+    createServiceAccount: requires("identity.service_accounts.manage"),
+    listServiceAccounts: requires("identity.service_accounts.manage"),
+    issueServiceToken: publicMethod(),
   }),
   ...declarePolicies(OrganizationService, {
     createOrganization: requires("identity.organizations.manage"),

@@ -12,6 +12,7 @@ import { assertPasswordAcceptable } from "../sign-in/account-security.js";
 import type { IdentityDeps } from "../sign-in/dependencies.js";
 import { findOrganization } from "../store/organizations.js";
 import type { IdentityDatabase } from "../store/schema.js";
+import { deactivateAccountsOf } from "../store/service-accounts.js";
 import { revokeUserSessions } from "../store/sessions.js";
 import { decryptUser, eraseUser, findUserRow, insertUser, listUserRows, updateUser, type UserRow } from "../store/users.js";
 import { pageSize, pageToken, toUserMessage } from "./user-mapping.js";
@@ -115,6 +116,7 @@ export function userHandlers(deps: IdentityDeps): ServiceImpl<typeof UserService
         await liveUser(trx, request.id);
         const row = await updateUser(trx, request.id, { state: "disabled" });
         await revokeUserSessions(trx, request.id, "disabled");
+        await deactivateAccountsOf(trx, request.id);
         await enqueueEvent(trx, identityEvents.userDisabled, { organizationId: tenantId, userId: request.id });
         return decryptUser(trx, deps.cipher, row!);
       });
@@ -127,6 +129,7 @@ export function userHandlers(deps: IdentityDeps): ServiceImpl<typeof UserService
       await withTenant(deps.db, tenantId, async (trx) => {
         const row = await liveUser(trx, request.id);
         await revokeUserSessions(trx, request.id, "deleted");
+        await deactivateAccountsOf(trx, request.id);
         await eraseUser(trx, deps.cipher, row);
         await enqueueEvent(trx, identityEvents.userDeleted, { organizationId: tenantId, userId: request.id });
       });

@@ -70,6 +70,18 @@ export interface SigningKeyTable {
   retired_at: Timestamp | null;
 }
 
+export interface ServiceAccountTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  description: string;
+  responsible_user_id: string;
+  roles: string[];
+  secret_hash: string;
+  active: Generated<boolean>;
+  created_at: Generated<Date>;
+}
+
 export interface IdentityDatabase extends EventTables {
   organization: OrganizationTable;
   app_user: UserTable;
@@ -77,4 +89,5 @@ export interface IdentityDatabase extends EventTables {
   session: SessionTable;
   refresh_token: RefreshTokenTable;
   signing_key: SigningKeyTable;
+  service_account: ServiceAccountTable;
 }

@@ -3,6 +3,7 @@ import { createKeyring, localKeyWrapper } from "@switchboard/crypto";
 import { createAuthHook, createTokenVerifier } from "@switchboard/authz";
 import { AuthService } from "@switchboard/proto/switchboard/identity/v1/auth_pb";
 import { OrganizationService } from "@switchboard/proto/switchboard/identity/v1/organizations_pb";
+import { ServiceAccountService } from "@switchboard/proto/switchboard/identity/v1/service_accounts_pb";
 import { UserService } from "@switchboard/proto/switchboard/identity/v1/users_pb";
 import { createClient, openChannel, serve, silentLogger } from "@switchboard/rpc";
 import { Redis } from "ioredis";
@@ -11,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { identityPolicies } from "../../src/rpc/policies.js";
 import { authService } from "../../src/rpc/auth-service.js";
 import { organizationService } from "../../src/rpc/organization-service.js";
+import { serviceAccountService } from "../../src/rpc/service-account-service.js";
 import { userService } from "../../src/rpc/user-service.js";
 import { defaultLifetimes, type IdentityDeps, type TokenLifetimes } from "../../src/sign-in/dependencies.js";
 import { createMfaChallenges } from "../../src/store/mfa-challenges.js";
@@ -51,7 +53,7 @@ export async function startIdentity(options: HarnessOptions = {}) {
   const server = await serve({
     host: "127.0.0.1",
     port: 0,
-    services: [authService(deps, { totpIssuer: "Switchboard" }), userService(deps), organizationService(deps)],
+    services: [authService(deps, { totpIssuer: "Switchboard" }), userService(deps), organizationService(deps), serviceAccountService(deps)],
     authenticate: createAuthHook({ verifier, policies: identityPolicies }),
   });
   const channel = openChannel(`127.0.0.1:${server.port}`);
@@ -59,6 +61,7 @@ export async function startIdentity(options: HarnessOptions = {}) {
     auth: createClient(AuthService, channel, { timeoutMs: 10_000 }),
     users: createClient(UserService, channel, { timeoutMs: 10_000 }),
     organizations: createClient(OrganizationService, channel, { timeoutMs: 10_000 }),
+    serviceAccounts: createClient(ServiceAccountService, channel, { timeoutMs: 10_000 }),
   };
   return {
     deps,

@@ -1,0 +1,35 @@
+/** A figure: one operation at one concurrency, optionally compared with another figure of the same run. */
+export interface Figure {
+  id: string;
+  suite: string;
+  label: string;
+  operation: string;
+  concurrency: number;
+  args?: Record<string, string>;
+  /** The figure this one is read against, and on which number. */
+  compareWith?: { id: string; on: "p50" | "throughput" };
+  /** Needs the echo server's address in args.target. */
+  needsEchoServer?: boolean;
+}
+
+/**
+ * The foundation's baselines (E, R, P, U, J), measured first so every later
+ * figure can be stated as a ratio to them, then each issue's own figures.
+ * Adding a figure: an operation in operations.ts and a line here.
+ */
+export const figures: Figure[] = [
+  { id: "E1", suite: "baselines", label: "E: grpc-js echo unary", operation: "echo", concurrency: 1, needsEchoServer: true },
+  { id: "E32", suite: "baselines", label: "E: grpc-js echo unary, saturated", operation: "echo", concurrency: 32, needsEchoServer: true, compareWith: { id: "E1", on: "throughput" } },
+  { id: "E1b", suite: "baselines", label: "E on bare grpc-js (no libs/rpc policy layer)", operation: "echo-bare", concurrency: 1, needsEchoServer: true, compareWith: { id: "E1", on: "p50" } },
+  { id: "E32b", suite: "baselines", label: "E on bare grpc-js, saturated", operation: "echo-bare", concurrency: 32, needsEchoServer: true, compareWith: { id: "E32", on: "throughput" } },
+  { id: "R1", suite: "baselines", label: "R: ioredis GET", operation: "redis-get", concurrency: 1, compareWith: { id: "E1", on: "p50" } },
+  { id: "R32", suite: "baselines", label: "R: ioredis GET, saturated", operation: "redis-get", concurrency: 32, compareWith: { id: "E32", on: "throughput" } },
+  { id: "P1", suite: "baselines", label: "P: pg prepared primary-key SELECT", operation: "pg-select", concurrency: 1, compareWith: { id: "E1", on: "p50" } },
+  { id: "P16", suite: "baselines", label: "P: pg prepared primary-key SELECT, 16-connection pool", operation: "pg-select", concurrency: 16, compareWith: { id: "E32", on: "throughput" } },
+  { id: "U", suite: "baselines", label: "U: 1,000-row unnest upsert (per batch; rows/s)", operation: "pg-unnest", concurrency: 1 },
+  { id: "J", suite: "baselines", label: "J: JetStream publish, 500 in flight (per ack)", operation: "js-publish", concurrency: 500, args: { subject: "bench.publish" }, compareWith: { id: "E32", on: "throughput" } },
+
+  { id: "T0", suite: "identity", label: "token verification, no cache (Ed25519 signature check)", operation: "token-verify", concurrency: 1, args: { cached: "false" }, compareWith: { id: "E1", on: "p50" } },
+  { id: "T1", suite: "identity", label: "token verification, verified-token cache hit", operation: "token-verify", concurrency: 1, args: { cached: "true" }, compareWith: { id: "T0", on: "p50" } },
+  { id: "A1", suite: "identity", label: "sign-in: one Argon2id verification (m=19 MiB, t=2, p=1)", operation: "argon2-verify", concurrency: 1, compareWith: { id: "E1", on: "p50" } },
+];

@@ -1,0 +1,126 @@
+// The operation each figure repeats. Every one runs inside the load-generator
+// process (bench/src/load-worker.ts), apart from the servers it talks to.
+import { randomUUID } from "node:crypto";
+import { create } from "@bufbuild/protobuf";
+import { credentials, makeGenericClientConstructor } from "@grpc/grpc-js";
+import { EchoRequestSchema, EchoService } from "@switchboard/proto/switchboard/diagnostics/v1/echo_pb";
+import { createClient, openChannel, toGrpcServiceDefinition } from "@switchboard/rpc";
+import { connect } from "@nats-io/transport-node";
+import { jetstream } from "@nats-io/jetstream";
+import { Redis } from "ioredis";
+import pg from "pg";
+import { createTokenVerifier } from "@switchboard/authz";
+import { exportJWK, generateKeyPair, SignJWT } from "jose";
+import { hash, verify } from "@node-rs/argon2";
+
+export interface Operation {
+  run(): Promise<unknown>;
+  close(): Promise<void>;
+  /** Work units per run (rows in a batch). */
+  unitsPerOp?: number;
+}
+
+export type OperationFactory = (args: Record<string, string>) => Promise<Operation>;
+
+const env = (name: string) => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run through scripts/bench.sh (make bench)`);
+  return value;
+};
+
+export const operations: Record<string, OperationFactory> = {
+  /** E: a unary grpc-js call to the echo server (constant reply), through libs/rpc. */
+  async echo(args) {
+    const channel = openChannel(args.target!);
+    const client = createClient(EchoService, channel);
+    return { run: () => client.echo({ text: "x" }, { timeoutMs: 5_000 }), close: async () => channel.close() };
+  },
+
+  /** E without libs/rpc: bare grpc-js client and server, the floor the runtime's policy layer adds to. */
+  async "echo-bare"(args) {
+    const definition = toGrpcServiceDefinition(EchoService);
+    const Client = makeGenericClientConstructor(definition, "EchoService");
+    const client = new Client(args.bareTarget!, credentials.createInsecure()) as unknown as {
+      echo(request: unknown, options: { deadline: number }, callback: (error: Error | null) => void): void;
+      close(): void;
+    };
+    const request = create(EchoRequestSchema, { text: "x" });
+    return {
+      run: () => new Promise<void>((resolve, reject) => client.echo(request, { deadline: Date.now() + 5_000 }, (error) => (error ? reject(error) : resolve()))),
+      close: async () => client.close(),
+    };
+  },
+
+  /** R: one ioredis GET of an existing key. */
+  async "redis-get"() {
+    const redis = new Redis(env("REDIS_URL"));
+    const key = `bench:${randomUUID()}`;
+    await redis.set(key, "x".repeat(200), "EX", 600);
+    return { run: () => redis.get(key), close: async () => void (await redis.del(key), redis.disconnect()) };
+  },
+
+  /** P: one prepared primary-key SELECT through pg. */
+  async "pg-select"(args) {
+    const pool = new pg.Pool({ connectionString: args.database, max: Number(args.concurrency ?? 1) });
+    const ids = (await pool.query<{ id: string }>("select id from bench_row limit 1000")).rows.map((r) => r.id);
+    let i = 0;
+    return {
+      run: () => pool.query({ name: "bench-select", text: "select id, payload from bench_row where id = $1", values: [ids[i++ % ids.length]] }),
+      close: () => pool.end(),
+    };
+  },
+
+  /** U: a 1,000-row INSERT … SELECT FROM unnest(…) ON CONFLICT DO UPDATE. */
+  async "pg-unnest"(args) {
+    const pool = new pg.Pool({ connectionString: args.database, max: 1 });
+    const ids = Array.from({ length: 1000 }, () => randomUUID());
+    let round = 0;
+    return {
+      unitsPerOp: 1000,
+      run: () => {
+        round += 1;
+        const payloads = ids.map((id) => `${id}:${round}`);
+        return pool.query(
+          "insert into bench_upsert (id, payload) select * from unnest($1::uuid[], $2::text[]) on conflict (id) do update set payload = excluded.payload",
+          [ids, payloads],
+        );
+      },
+      close: () => pool.end(),
+    };
+  },
+
+  /** J: JetStream publish, awaiting each ack (run with concurrency 500). */
+  async "js-publish"(args) {
+    const nc = await connect({ servers: env("NATS_URL") });
+    const js = jetstream(nc);
+    const payload = new Uint8Array(200);
+    return { run: () => js.publish(args.subject!, payload), close: () => nc.drain() };
+  },
+
+  /** Token verification without the verified-token cache: every call checks the Ed25519 signature. */
+  async "token-verify"(args) {
+    return tokenOperation(args.cached === "true");
+  },
+
+  /** Sign-in cost: one Argon2id verification at identity's parameters (m=19 MiB, t=2, p=1). */
+  async "argon2-verify"() {
+    const hashed = await hash("Violet-Harbour-42", { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 });
+    return { run: () => verify(hashed, "Violet-Harbour-42"), close: async () => {} };
+  },
+};
+
+async function tokenOperation(cached: boolean): Promise<Operation> {
+  const { publicKey, privateKey } = await generateKeyPair("EdDSA", { crv: "Ed25519", extractable: true });
+  const jwk = { ...(await exportJWK(publicKey)), kid: "bench", alg: "EdDSA" };
+  const token = await new SignJWT({ tid: randomUUID(), roles: ["agent"], amr: ["pwd"], typ: "user" })
+    .setProtectedHeader({ alg: "EdDSA", kid: "bench" })
+    .setIssuer("switchboard-identity")
+    .setAudience("switchboard")
+    .setSubject("bench")
+    .setIssuedAt()
+    .setExpirationTime("1h")
+    .sign(privateKey);
+  // maxCachedTokens 0 turns the cache off: every call pays the signature check.
+  const verifier = createTokenVerifier({ fetchJwks: async () => [jwk], maxCachedTokens: cached ? 10_000 : 0 });
+  return { run: () => verifier.verify(token), close: async () => {} };
+}
