@@ -1,4 +1,5 @@
 import type { DescService } from "@bufbuild/protobuf";
+import { AccessReviewService } from "@switchboard/proto/switchboard/identity/v1/access_reviews_pb";
 import { AuthService } from "@switchboard/proto/switchboard/identity/v1/auth_pb";
 import { OrganizationService } from "@switchboard/proto/switchboard/identity/v1/organizations_pb";
 import { ServiceAccountService } from "@switchboard/proto/switchboard/identity/v1/service_accounts_pb";
@@ -39,6 +40,7 @@ export function publicRoutes(upstreams: Upstreams): RouteTable {
       expose(UserService, identity),
       expose(OrganizationService, identity),
       expose(ServiceAccountService, identity),
+      expose(AccessReviewService, identity),
     );
   }
   return routes;

@@ -9,6 +9,8 @@ import { Redis } from "ioredis";
 import { IdentityConfig } from "./config.js";
 import { tokenAudience, tokenIssuer } from "./domain/access-tokens.js";
 import { identityStream } from "./events/identity-events.js";
+import { closeDueReviews } from "./jobs/close-due-reviews.js";
+import { accessReviewService } from "./rpc/access-review-service.js";
 import { authService } from "./rpc/auth-service.js";
 import { organizationService } from "./rpc/organization-service.js";
 import { identityPolicies } from "./rpc/policies.js";
@@ -56,7 +58,13 @@ const deps: IdentityDeps = {
 // the keys straight from its database instead of calling GetJwks on itself.
 const verifier = createTokenVerifier({ fetchJwks: () => keys.publicKeys(), issuer: tokenIssuer, audience: tokenAudience });
 
-const services = [authService(deps, { totpIssuer: config.TOTP_ISSUER }), userService(deps), organizationService(deps), serviceAccountService(deps)];
+const services = [
+  authService(deps, { totpIssuer: config.TOTP_ISSUER }),
+  userService(deps),
+  organizationService(deps),
+  serviceAccountService(deps),
+  accessReviewService(deps),
+];
 assertEveryMethodDeclared(services.map((s) => s.service), identityPolicies);
 const server = await serve({
   host: config.HOST,
@@ -67,9 +75,16 @@ const server = await serve({
   log,
 });
 
+const reviewClosing = setInterval(
+  () => void closeDueReviews(deps).catch((error: Error) => log.error({ event: "access_review.close_failed", reason: error.message })),
+  60_000,
+);
+reviewClosing.unref();
+
 onShutdown(
   [
     { name: "grpc-server", close: () => server.close() },
+    { name: "jobs", close: () => [rotation, reviewClosing].forEach(clearInterval) },
     { name: "outbox-relay", close: () => relay.stop() },
     { name: "nats", close: () => events.close() },
     { name: "redis", close: () => redis.quit() },

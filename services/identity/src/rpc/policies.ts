@@ -1,4 +1,5 @@
 import { authenticated, declarePolicies, publicMethod, requires } from "@switchboard/authz";
+import { AccessReviewService } from "@switchboard/proto/switchboard/identity/v1/access_reviews_pb";
 import { AuthService } from "@switchboard/proto/switchboard/identity/v1/auth_pb";
 import { OrganizationService } from "@switchboard/proto/switchboard/identity/v1/organizations_pb";
 import { ServiceAccountService } from "@switchboard/proto/switchboard/identity/v1/service_accounts_pb";
@@ -28,6 +29,11 @@ export const identityPolicies = {
     createServiceAccount: requires("identity.service_accounts.manage"),
     listServiceAccounts: requires("identity.service_accounts.manage"),
     issueServiceToken: publicMethod(),
+  }),
+  ...declarePolicies(AccessReviewService, {
+    startAccessReview: requires("identity.access_reviews.manage"),
+    listAttestations: requires("identity.access_reviews.attest"),
+    attest: requires("identity.access_reviews.attest"),
   }),
   ...declarePolicies(OrganizationService, {
     createOrganization: requires("identity.organizations.manage"),

@@ -12,6 +12,7 @@ import { assertPasswordAcceptable } from "../sign-in/account-security.js";
 import type { IdentityDeps } from "../sign-in/dependencies.js";
 import { findOrganization } from "../store/organizations.js";
 import type { IdentityDatabase } from "../store/schema.js";
+import { changeRoles } from "../store/role-changes.js";
 import { deactivateAccountsOf } from "../store/service-accounts.js";
 import { revokeUserSessions } from "../store/sessions.js";
 import { decryptUser, eraseUser, findUserRow, insertUser, listUserRows, updateUser, type UserRow } from "../store/users.js";
@@ -98,13 +99,8 @@ export function userHandlers(deps: IdentityDeps): ServiceImpl<typeof UserService
       const user = await withTenant(deps.db, tenantId, async (trx) => {
         await liveUser(trx, request.id);
         await assertGrantable(trx, tenantId, roles);
-        const row = await updateUser(trx, request.id, { roles });
-        // A role change takes effect now, not when the access token expires:
-        // every session ends and the user signs in again with the new roles.
-        await revokeUserSessions(trx, request.id, "roles_changed");
-        await enqueueEvent(trx, identityEvents.userRolesChanged, { organizationId: tenantId, userId: request.id, roles });
-        await enqueueEvent(trx, identityEvents.sessionsRevoked, { organizationId: tenantId, userId: request.id, reason: "roles_changed" });
-        return decryptUser(trx, deps.cipher, row!);
+        const row = await changeRoles(trx, tenantId, request.id, roles);
+        return decryptUser(trx, deps.cipher, row);
       });
       return { user: toUserMessage(user) };
     },

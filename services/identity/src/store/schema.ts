@@ -82,6 +82,29 @@ export interface ServiceAccountTable {
   created_at: Generated<Date>;
 }
 
+export interface AccessReviewTable {
+  id: string;
+  tenant_id: string;
+  due_at: Timestamp;
+  revoke_unattested: boolean;
+  created_by: string;
+  created_at: Generated<Date>;
+  closed_at: Timestamp | null;
+  unattested_count: Generated<number>;
+}
+
+export interface AttestationTable {
+  id: string;
+  tenant_id: string;
+  review_id: string;
+  user_id: string;
+  role: string;
+  reviewer_id: string;
+  decision: "keep" | "revoke" | null;
+  decided_at: Timestamp | null;
+  comment: string | null;
+}
+
 export interface IdentityDatabase extends EventTables {
   organization: OrganizationTable;
   app_user: UserTable;
@@ -90,4 +113,6 @@ export interface IdentityDatabase extends EventTables {
   refresh_token: RefreshTokenTable;
   signing_key: SigningKeyTable;
   service_account: ServiceAccountTable;
+  access_review: AccessReviewTable;
+  attestation: AttestationTable;
 }

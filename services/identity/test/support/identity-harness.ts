@@ -1,6 +1,7 @@
 import { createTestDatabase } from "@switchboard/db/testing";
 import { createKeyring, localKeyWrapper } from "@switchboard/crypto";
 import { createAuthHook, createTokenVerifier } from "@switchboard/authz";
+import { AccessReviewService } from "@switchboard/proto/switchboard/identity/v1/access_reviews_pb";
 import { AuthService } from "@switchboard/proto/switchboard/identity/v1/auth_pb";
 import { OrganizationService } from "@switchboard/proto/switchboard/identity/v1/organizations_pb";
 import { ServiceAccountService } from "@switchboard/proto/switchboard/identity/v1/service_accounts_pb";
@@ -10,6 +11,7 @@ import { Redis } from "ioredis";
 import { randomBytes, randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { identityPolicies } from "../../src/rpc/policies.js";
+import { accessReviewService } from "../../src/rpc/access-review-service.js";
 import { authService } from "../../src/rpc/auth-service.js";
 import { organizationService } from "../../src/rpc/organization-service.js";
 import { serviceAccountService } from "../../src/rpc/service-account-service.js";
@@ -53,7 +55,7 @@ export async function startIdentity(options: HarnessOptions = {}) {
   const server = await serve({
     host: "127.0.0.1",
     port: 0,
-    services: [authService(deps, { totpIssuer: "Switchboard" }), userService(deps), organizationService(deps), serviceAccountService(deps)],
+    services: [authService(deps, { totpIssuer: "Switchboard" }), userService(deps), organizationService(deps), serviceAccountService(deps), accessReviewService(deps)],
     authenticate: createAuthHook({ verifier, policies: identityPolicies }),
   });
   const channel = openChannel(`127.0.0.1:${server.port}`);
@@ -62,6 +64,7 @@ export async function startIdentity(options: HarnessOptions = {}) {
     users: createClient(UserService, channel, { timeoutMs: 10_000 }),
     organizations: createClient(OrganizationService, channel, { timeoutMs: 10_000 }),
     serviceAccounts: createClient(ServiceAccountService, channel, { timeoutMs: 10_000 }),
+    accessReviews: createClient(AccessReviewService, channel, { timeoutMs: 10_000 }),
   };
   return {
     deps,
