@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { recordAudit } from "@switchboard/audit";
 import { withTenant } from "@switchboard/db";
 import { enqueueEvent } from "@switchboard/events";
 import { hashPassword } from "./domain/password-hash.js";
@@ -21,6 +22,7 @@ export async function ensureOrganization(deps: Pick<IdentityDeps, "db">, org: Ne
     const row = await insertOrganization(trx, org);
     if (!row) return (await findOrganizationByName(trx, org.name))!;
     await enqueueEvent(trx, identityEvents.organizationCreated, { organizationId: row.id, defaultRegion: row.default_region });
+    await recordAudit(trx, { tenantId: row.id, actor: { system: "identity-provisioning" }, action: "identity.organization.created", resource: { type: "organization", id: row.id }, details: { name: row.name } });
     return row;
   });
 }
@@ -55,8 +57,10 @@ export async function ensureUser(deps: Pick<IdentityDeps, "db" | "cipher">, org:
         managerId: null,
       });
       await enqueueEvent(trx, identityEvents.userCreated, { organizationId: org.id, userId: row!.id, roles: user.roles });
+      await recordAudit(trx, { tenantId: org.id, actor: { system: "identity-provisioning" }, action: "identity.user.created", resource: { type: "user", id: row!.id }, personalData: ["contact", "credentials"], details: { roles: user.roles.join(",") } });
     } else {
       row = await updateUser(trx, row.id, { password_hash: passwordHash, roles: user.roles, state: "active", password_change_required: user.passwordChangeRequired });
+      await recordAudit(trx, { tenantId: org.id, actor: { system: "identity-provisioning" }, action: "identity.user.reset", resource: { type: "user", id: row!.id }, personalData: ["credentials"], details: { roles: user.roles.join(",") } });
     }
     if (user.totpSecret) {
       const secret = await deps.cipher.encrypt(trx, org.id, userScope(row!.id), user.totpSecret, totpAad(row!.id));

@@ -1,3 +1,4 @@
+import { recordAudit } from "@switchboard/audit";
 import { withTenant } from "@switchboard/db";
 import type { IdentityDeps } from "../sign-in/dependencies.js";
 import { closeReview, dueReviews, unattested } from "../store/access-reviews.js";
@@ -40,6 +41,7 @@ export async function closeDueReviews(deps: IdentityDeps, now = new Date(deps.no
           }
         }
         await closeReview(trx, review.id, open.length);
+        await recordAudit(trx, { tenantId, actor: { system: "identity" }, action: "identity.access_review.closed", resource: { type: "access_review", id: review.id }, personalData: ["account"], details: { unattested: open.length, revoked } });
         done.push({ reviewId: review.id, tenantId, unattested: open.length, revoked });
       }
       return done;

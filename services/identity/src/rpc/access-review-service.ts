@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
 import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { recordAudit } from "@switchboard/audit";
 import { permissionsOf } from "@switchboard/authz";
 import { withTenant } from "@switchboard/db";
 import {
@@ -16,6 +17,7 @@ import type { IdentityDeps } from "../sign-in/dependencies.js";
 import { findAttestation, findReview, insertReview, listAttestations, openAttestations, recordDecision, type AccessReviewRow, type AttestationRow } from "../store/access-reviews.js";
 import { changeRoles } from "../store/role-changes.js";
 import { findUserRow } from "../store/users.js";
+import { auditActor } from "./client-address.js";
 import { pageSize, pageToken } from "./user-mapping.js";
 
 const decisions = { keep: AttestationDecision.KEEP, revoke: AttestationDecision.REVOKE } as const;
@@ -60,7 +62,9 @@ export function accessReviewHandlers(deps: IdentityDeps): ServiceImpl<typeof Acc
       }
       const { review, count } = await withTenant(deps.db, caller.tenantId, async (trx) => {
         const review = await insertReview(trx, { id: randomUUID(), tenantId: caller.tenantId, dueAt, revokeUnattested: request.revokeUnattested, createdBy: caller.subject });
-        return { review, count: await openAttestations(trx, review.id, caller.tenantId, caller.subject) };
+        const count = await openAttestations(trx, review.id, caller.tenantId, caller.subject);
+        await recordAudit(trx, { tenantId: caller.tenantId, actor: auditActor(context), action: "identity.access_review.started", resource: { type: "access_review", id: review.id }, details: { attestations: count, revokeUnattested: request.revokeUnattested } });
+        return { review, count };
       });
       deps.log.info({ event: "access_review.started", tenantId: caller.tenantId, reviewId: review.id, attestations: count });
       return { review: toReview(review), attestationCount: count };
@@ -91,6 +95,7 @@ export function accessReviewHandlers(deps: IdentityDeps): ServiceImpl<typeof Acc
         if (review?.closed_at) throw new RpcError(Code.FailedPrecondition, "this access review has closed: decisions are no longer accepted");
         if (attestation.decision) throw new RpcError(Code.FailedPrecondition, `already decided (${attestation.decision}): a decision is final`);
         const decided = await recordDecision(trx, attestation.id, decision, request.comment.trim());
+        await recordAudit(trx, { tenantId: caller.tenantId, actor: auditActor(context), action: "identity.attestation.decided", resource: { type: "attestation", id: attestation.id }, personalData: ["account"], details: { decision, userId: attestation.user_id, role: attestation.role } });
         if (decision === "revoke") {
           const user = await findUserRow(trx, attestation.user_id, { forUpdate: true });
           if (user && user.roles.includes(attestation.role)) {

@@ -1,4 +1,5 @@
-import type { HandlerContext } from "@switchboard/rpc";
+import type { AuditActor } from "@switchboard/audit";
+import { Code, RpcError, type HandlerContext } from "@switchboard/rpc";
 
 /**
  * The address sign-in throttling counts against: the gateway passes the
@@ -8,4 +9,10 @@ import type { HandlerContext } from "@switchboard/rpc";
 export function clientAddress(context: HandlerContext): string {
   const forwarded = context.metadata.get("x-client-address")[0];
   return typeof forwarded === "string" && forwarded.length > 0 ? forwarded : context.peer.replace(/:\d+$/, "");
+}
+
+/** The signed-in caller as the audit trail names them. */
+export function auditActor(context: HandlerContext): AuditActor & { caller: NonNullable<HandlerContext["caller"]> } {
+  if (!context.caller) throw new RpcError(Code.Unauthenticated, "sign in: this call needs an access token");
+  return { caller: context.caller, clientAddress: clientAddress(context) };
 }

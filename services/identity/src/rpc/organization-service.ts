@@ -1,6 +1,7 @@
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { OrganizationService } from "@switchboard/proto/switchboard/identity/v1/organizations_pb";
 import { withTenant } from "@switchboard/db";
+import { recordAudit } from "@switchboard/audit";
 import { enqueueEvent } from "@switchboard/events";
 import { Code, RpcError, maxLength, registerService, required, uuid, violations, type ServiceImpl } from "@switchboard/rpc";
 import { isSupportedCountry } from "libphonenumber-js";
@@ -8,13 +9,15 @@ import { identityEvents } from "../events/identity-events.js";
 import type { IdentityDeps } from "../sign-in/dependencies.js";
 import { findOrganization, insertOrganization, listOrganizations, markTerminated } from "../store/organizations.js";
 import { revokeTenantSessions } from "../store/sessions.js";
+import { auditActor } from "./client-address.js";
 import { pageSize, pageToken, toOrganizationMessage } from "./user-mapping.js";
 
 const namePattern = /^[a-z0-9][a-z0-9-]{1,39}$/;
 
 export function organizationHandlers(deps: IdentityDeps): ServiceImpl<typeof OrganizationService> {
   return {
-    async createOrganization(request) {
+    async createOrganization(request, context) {
+      const actor = auditActor(context);
       const org = await deps.db.transaction().execute(async (trx) => {
         const row = await insertOrganization(trx, {
           name: request.name,
@@ -25,6 +28,7 @@ export function organizationHandlers(deps: IdentityDeps): ServiceImpl<typeof Org
         });
         if (!row) throw new RpcError(Code.AlreadyExists, `an organisation named ${request.name} exists already: choose another name`);
         await enqueueEvent(trx, identityEvents.organizationCreated, { organizationId: row.id, defaultRegion: row.default_region });
+        await recordAudit(trx, { tenantId: row.id, actor, action: "identity.organization.created", resource: { type: "organization", id: row.id }, details: { name: row.name, defaultRegion: row.default_region } });
         return row;
       });
       deps.log.info({ event: "organization.created", tenantId: org.id });
@@ -44,7 +48,8 @@ export function organizationHandlers(deps: IdentityDeps): ServiceImpl<typeof Org
       return { organizations: page.map(toOrganizationMessage), nextPageToken: rows.length > limit ? pageToken.encode(page.at(-1)?.name) : "" };
     },
 
-    async terminateOrganization(request) {
+    async terminateOrganization(request, context) {
+      const actor = auditActor(context);
       const existing = await findOrganization(deps.db, request.id);
       if (!existing) throw new RpcError(Code.NotFound, `no organisation with id ${request.id}`);
       if (existing.staff) throw new RpcError(Code.FailedPrecondition, "the staff organisation cannot be terminated");
@@ -54,7 +59,8 @@ export function organizationHandlers(deps: IdentityDeps): ServiceImpl<typeof Org
       const org = await withTenant(deps.db, request.id, async (trx) => {
         const row = await markTerminated(trx, request.id);
         if (!row) throw new RpcError(Code.Aborted, "the organisation changed meanwhile: try again");
-        await revokeTenantSessions(trx, "organization_terminated");
+        const sessions = await revokeTenantSessions(trx, "organization_terminated");
+        await recordAudit(trx, { tenantId: row.id, actor, action: "identity.organization.terminated", resource: { type: "organization", id: row.id }, details: { reason: request.reason, sessionsRevoked: sessions } });
         await enqueueEvent(trx, identityEvents.organizationTerminated, {
           organizationId: row.id,
           terminateTime: timestampFromDate(row.terminated_at ?? new Date()),

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { ServiceAccountSchema, ServiceAccountService, type ServiceAccount } from "@switchboard/proto/switchboard/identity/v1/service_accounts_pb";
+import { recordAudit } from "@switchboard/audit";
 import { withTenant } from "@switchboard/db";
 import { Code, RpcError, maxLength, registerService, required, uuid, violations, type Caller, type ServiceImpl } from "@switchboard/rpc";
 import { signAccessToken } from "../domain/access-tokens.js";
@@ -11,6 +12,7 @@ import type { IdentityDeps } from "../sign-in/dependencies.js";
 import { findOrganization } from "../store/organizations.js";
 import { findServiceAccount, insertServiceAccount, listServiceAccounts, type ServiceAccountRow } from "../store/service-accounts.js";
 import { findUserRow } from "../store/users.js";
+import { auditActor } from "./client-address.js";
 import { pageSize, pageToken } from "./user-mapping.js";
 
 const namePattern = /^[a-z0-9][a-z0-9-]{1,39}$/;
@@ -60,6 +62,7 @@ export function serviceAccountHandlers(deps: IdentityDeps): ServiceImpl<typeof S
           secret_hash: hashClientSecret(secret),
         });
         if (!row) throw new RpcError(Code.AlreadyExists, `a service account named ${request.name} exists already: choose another name`);
+        await recordAudit(trx, { tenantId, actor: auditActor(context), action: "identity.service_account.created", resource: { type: "service_account", id: row.id }, personalData: ["credentials"], details: { responsibleUserId: row.responsible_user_id, roles: row.roles.join(",") } });
         return row;
       });
       deps.log.info({ event: "service_account.created", tenantId, serviceAccountId: account.id });

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { UserService } from "@switchboard/proto/switchboard/identity/v1/users_pb";
 import { withTenant } from "@switchboard/db";
+import { recordAudit } from "@switchboard/audit";
 import { enqueueEvent } from "@switchboard/events";
 import { Code, RpcError, maxLength, registerService, required, uuid, violations, type Caller, type FieldViolation, type ServiceImpl } from "@switchboard/rpc";
 import type { Transaction } from "kysely";
@@ -16,6 +17,7 @@ import { changeRoles } from "../store/role-changes.js";
 import { deactivateAccountsOf } from "../store/service-accounts.js";
 import { revokeUserSessions } from "../store/sessions.js";
 import { decryptUser, eraseUser, findUserRow, insertUser, listUserRows, updateUser, type UserRow } from "../store/users.js";
+import { auditActor } from "./client-address.js";
 import { pageSize, pageToken, toUserMessage } from "./user-mapping.js";
 
 type Trx = Transaction<IdentityDatabase>;
@@ -71,6 +73,7 @@ export function userHandlers(deps: IdentityDeps): ServiceImpl<typeof UserService
         });
         if (!row) throw new RpcError(Code.AlreadyExists, `username ${username} is taken in your organisation: choose another`);
         await enqueueEvent(trx, identityEvents.userCreated, { organizationId: tenantId, userId: row.id, roles: row.roles });
+        await recordAudit(trx, { tenantId, actor: auditActor(context), action: "identity.user.created", resource: { type: "user", id: row.id }, personalData: ["contact", "credentials"], details: { roles: row.roles.join(",") } });
         return decryptUser(trx, deps.cipher, row);
       });
       return { user: toUserMessage(user), initialPassword: request.initialPassword ? "" : password };
@@ -100,6 +103,7 @@ export function userHandlers(deps: IdentityDeps): ServiceImpl<typeof UserService
         await liveUser(trx, request.id);
         await assertGrantable(trx, tenantId, roles);
         const row = await changeRoles(trx, tenantId, request.id, roles);
+        await recordAudit(trx, { tenantId, actor: auditActor(context), action: "identity.user.roles_changed", resource: { type: "user", id: request.id }, personalData: ["account"], details: { roles: roles.join(",") } });
         return decryptUser(trx, deps.cipher, row);
       });
       return { user: toUserMessage(user) };
@@ -112,8 +116,9 @@ export function userHandlers(deps: IdentityDeps): ServiceImpl<typeof UserService
         await liveUser(trx, request.id);
         const row = await updateUser(trx, request.id, { state: "disabled" });
         await revokeUserSessions(trx, request.id, "disabled");
-        await deactivateAccountsOf(trx, request.id);
+        const serviceAccounts = await deactivateAccountsOf(trx, request.id);
         await enqueueEvent(trx, identityEvents.userDisabled, { organizationId: tenantId, userId: request.id });
+        await recordAudit(trx, { tenantId, actor: auditActor(context), action: "identity.user.disabled", resource: { type: "user", id: request.id }, personalData: ["account"], details: { serviceAccountsDeactivated: serviceAccounts } });
         return decryptUser(trx, deps.cipher, row!);
       });
       return { user: toUserMessage(user) };
@@ -128,6 +133,7 @@ export function userHandlers(deps: IdentityDeps): ServiceImpl<typeof UserService
         await deactivateAccountsOf(trx, request.id);
         await eraseUser(trx, deps.cipher, row);
         await enqueueEvent(trx, identityEvents.userDeleted, { organizationId: tenantId, userId: request.id });
+        await recordAudit(trx, { tenantId, actor: auditActor(context), action: "identity.user.deleted", resource: { type: "user", id: request.id }, personalData: ["contact", "credentials", "account"], details: { keyShredded: true } });
       });
       return {};
     },

@@ -1,4 +1,5 @@
 import { withTenant } from "@switchboard/db";
+import { recordAudit } from "@switchboard/audit";
 import { enqueueEvent } from "@switchboard/events";
 import { Code, RpcError, type Caller } from "@switchboard/rpc";
 import { hashPassword, verifyPassword } from "../domain/password-hash.js";
@@ -42,6 +43,7 @@ export async function changePassword(deps: IdentityDeps, caller: Caller | undefi
     await updateUser(trx, subject, { password_hash: passwordHash, password_change_required: false });
     const revoked = await revokeUserSessions(trx, subject, "password_changed", sessionId);
     if (revoked > 0) await enqueueEvent(trx, identityEvents.sessionsRevoked, { organizationId: tenantId, userId: subject, reason: "password_changed" });
+    await recordAudit(trx, { tenantId, actor: { caller: caller! }, action: "identity.user.password_changed", resource: { type: "user", id: subject }, personalData: ["credentials"], details: { otherSessionsRevoked: revoked } });
   });
   deps.log.info({ event: "password.changed", tenantId, userId: subject });
 }
@@ -80,6 +82,7 @@ export async function confirmTotp(deps: IdentityDeps, caller: Caller | undefined
       totp_last_step: step,
     });
     await replaceRecoveryCodes(trx, tenantId, subject, recoveryCodes.map(hashRecoveryCode));
+    await recordAudit(trx, { tenantId, actor: { caller: caller! }, action: "identity.user.totp_enrolled", resource: { type: "user", id: subject }, personalData: ["credentials"], details: { recoveryCodes: recoveryCodes.length } });
     return recoveryCodes;
   });
   deps.log.info({ event: "totp.enrolled", tenantId, userId: subject });
@@ -92,6 +95,7 @@ export async function logout(deps: IdentityDeps, caller: Caller | undefined): Pr
   await withTenant(deps.db, tenantId, async (trx) => {
     if (await revokeSession(trx, sessionId, "logout")) {
       await enqueueEvent(trx, identityEvents.sessionsRevoked, { organizationId: tenantId, userId: subject, reason: "logout" });
+      await recordAudit(trx, { tenantId, actor: { caller: caller! }, action: "identity.session.revoked", resource: { type: "session", id: sessionId }, details: { reason: "logout", userId: subject } });
     }
   });
 }

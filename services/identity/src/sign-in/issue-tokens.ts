@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { recordAudit } from "@switchboard/audit";
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { TokensSchema, type Tokens } from "@switchboard/proto/switchboard/identity/v1/resources_pb";
@@ -32,8 +33,8 @@ export async function issueTokens(trx: Trx, deps: IdentityDeps, user: UserRow, s
   });
 }
 
-/** A new session (one sign-in) with its first tokens. */
-export async function startSession(trx: Trx, deps: IdentityDeps, user: UserRow, amr: string[]): Promise<Tokens> {
+/** A new session (one sign-in) with its first tokens, audited as the user's own act. */
+export async function startSession(trx: Trx, deps: IdentityDeps, user: UserRow, amr: string[], clientAddress: string): Promise<Tokens> {
   const now = deps.now?.() ?? Date.now();
   const sessionId = randomUUID();
   await insertSession(trx, {
@@ -42,6 +43,13 @@ export async function startSession(trx: Trx, deps: IdentityDeps, user: UserRow, 
     userId: user.id,
     amr,
     expiresAt: new Date(now + deps.lifetimes.sessionSeconds * 1000),
+  });
+  await recordAudit(trx, {
+    tenantId: user.tenant_id,
+    actor: { caller: { subject: user.id, tenantId: user.tenant_id, roles: user.roles, amr, kind: "user" }, clientAddress },
+    action: "identity.session.created",
+    resource: { type: "session", id: sessionId },
+    details: { amr: amr.join(",") },
   });
   return issueTokens(trx, deps, user, sessionId, amr);
 }

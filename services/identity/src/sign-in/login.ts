@@ -84,7 +84,7 @@ export async function login(deps: IdentityDeps, input: LoginInput): Promise<Logi
     });
   }
 
-  const tokens = await withTenant(deps.db, org.id, (trx) => startSession(trx, deps, user, ["pwd"]));
+  const tokens = await withTenant(deps.db, org.id, (trx) => startSession(trx, deps, user, ["pwd"], input.clientAddress));
   deps.log.info({ event: "login.succeeded", tenantId: org.id, userId: user.id, amr: ["pwd"] });
   return create(LoginResponseSchema, { result: { case: "tokens", value: tokens } });
 }

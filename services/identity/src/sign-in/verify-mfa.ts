@@ -42,7 +42,7 @@ export async function verifyMfa(deps: IdentityDeps, input: { challengeId: string
     const user = await findUserRow(trx, challenge.userId, { forUpdate: true });
     if (!user || user.state !== "active") return undefined;
     if (!(await checkSecondFactor(trx, deps, user, input.code))) return undefined;
-    return startSession(trx, deps, user, ["pwd", "otp"]);
+    return startSession(trx, deps, user, ["pwd", "otp"], input.clientAddress);
   });
   if (!tokens) {
     await deps.challenges.countFailure(input.challengeId);
