@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeJwt, decodeProtectedHeader } from "jose";
 import { Code, RpcError } from "@switchboard/rpc";
 import { currentTotp } from "../src/domain/totp.js";
+import { ensureOrganization, ensureUser } from "../src/provisioning.js";
 import { bearer, startIdentity, type Identity } from "./support/identity-harness.js";
 import { passwords, seedAccounts, tokensFor } from "./support/accounts.js";
 
@@ -123,6 +124,18 @@ describe("second factor", () => {
     const again = await identity.clients.auth.login({ organization: "operator", username: "sid", password: passwords.staff });
     const againId = again.result.case === "mfaChallenge" ? again.result.value.challengeId : "";
     expect((await failure(identity.clients.auth.verifyMfa({ challengeId: againId, code: confirmed.recoveryCodes[0]! }))).code).toBe(Code.Unauthenticated);
+  });
+});
+
+describe("organisations that require a second factor", () => {
+  it("send every user without TOTP to enrolment, not only staff", async () => {
+    const gamma = await ensureOrganization(identity.deps, { name: "gamma", displayName: "Gamma", defaultRegion: "BE", residencyRegion: "eu-west", requireMfa: true });
+    await ensureUser(identity.deps, gamma, { username: "gert", displayName: "Gert", email: "gert@gamma.test", roles: ["agent"], password: passwords.agent, passwordChangeRequired: false });
+    const response = await identity.clients.auth.login({ organization: "gamma", username: "gert", password: passwords.agent });
+    expect(response.result.case).toBe("accountSetupRequired");
+    const setup = response.result.case === "accountSetupRequired" ? response.result.value : undefined;
+    expect(setup).toMatchObject({ totpEnrollmentRequired: true, passwordChangeRequired: false });
+    expect(decodeJwt(setup!.setupToken)).toMatchObject({ typ: "setup", roles: [] });
   });
 });
 
