@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { withTenant } from "@switchboard/db";
 import { AttestationDecision } from "@switchboard/proto/switchboard/identity/v1/access_reviews_pb";
-import { Code, RpcError } from "@switchboard/rpc";
+import { Code } from "@switchboard/rpc";
 import { closeDueReviews } from "../src/jobs/close-due-reviews.js";
+import { failure } from "./support/rpc-failure.js";
 import { bearer, startIdentity, type Identity } from "./support/identity-harness.js";
 import { passwords, seedAccounts, tokensFor } from "./support/accounts.js";
 
@@ -11,11 +12,6 @@ let identity: Identity;
 let accounts: Awaited<ReturnType<typeof seedAccounts>>;
 let admin: string;
 
-async function failure(promise: Promise<unknown>): Promise<RpcError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
-  expect(error).toBeInstanceOf(RpcError);
-  return error as RpcError;
-}
 
 async function person(username: string, roles: string[], managerId?: string) {
   const password = "Quartz-Lantern-4242!";

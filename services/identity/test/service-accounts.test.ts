@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHash } from "node:crypto";
 import { decodeJwt } from "jose";
 import { withTenant } from "@switchboard/db";
-import { Code, RpcError } from "@switchboard/rpc";
+import { Code } from "@switchboard/rpc";
+import { failure } from "./support/rpc-failure.js";
 import { bearer, startIdentity, type Identity } from "./support/identity-harness.js";
 import { passwords, seedAccounts, tokensFor } from "./support/accounts.js";
 
@@ -17,11 +18,6 @@ beforeAll(async () => {
 });
 afterAll(() => identity?.stop());
 
-async function failure(promise: Promise<unknown>): Promise<RpcError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
-  expect(error).toBeInstanceOf(RpcError);
-  return error as RpcError;
-}
 
 describe("ServiceAccountService", () => {
   it("creates an account tied to its responsible person and signs it in with client credentials", async () => {

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeJwt, decodeProtectedHeader } from "jose";
-import { Code, RpcError } from "@switchboard/rpc";
+import { Code } from "@switchboard/rpc";
 import { currentTotp } from "../src/domain/totp.js";
 import { ensureOrganization, ensureUser } from "../src/provisioning.js";
+import { failure } from "./support/rpc-failure.js";
 import { bearer, startIdentity, type Identity } from "./support/identity-harness.js";
 import { passwords, seedAccounts, tokensFor } from "./support/accounts.js";
 
@@ -15,11 +16,6 @@ beforeAll(async () => {
 });
 afterAll(() => identity?.stop());
 
-async function failure(promise: Promise<unknown>): Promise<RpcError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
-  expect(error).toBeInstanceOf(RpcError);
-  return error as RpcError;
-}
 
 describe("Login", () => {
   it("signs an agent in with an Ed25519 access token carrying tenant, roles, amr and session", async () => {

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withTenant } from "@switchboard/db";
-import { Code, RpcError } from "@switchboard/rpc";
+import { Code } from "@switchboard/rpc";
 import { UserState } from "@switchboard/proto/switchboard/identity/v1/resources_pb";
+import { failure } from "./support/rpc-failure.js";
 import { bearer, startIdentity, type Identity } from "./support/identity-harness.js";
 import { passwords, seedAccounts, tokensFor } from "./support/accounts.js";
 
@@ -18,11 +19,6 @@ beforeAll(async () => {
 });
 afterAll(() => identity?.stop());
 
-async function failure(promise: Promise<unknown>): Promise<RpcError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
-  expect(error).toBeInstanceOf(RpcError);
-  return error as RpcError;
-}
 
 describe("UserService", () => {
   it("creates a user with a generated initial password that must be changed, and stores personal fields encrypted", async () => {
