@@ -1,2 +1,2 @@
 export { buildAuditEvent, type AuditActor, type AuditRecord } from "./audit-event.js";
-export { auditEventType, recordAudit } from "./record-audit.js";
+export { auditEventRecorded, auditStream, recordAudit } from "./record-audit.js";

@@ -1,29 +1,26 @@
-import { defineEvent, enqueueEvent, type EventType } from "@switchboard/events";
+import { defineEvent, enqueueEvent } from "@switchboard/events";
 import { AuditEventSchema } from "@switchboard/proto/switchboard/audit/v1/audit_event_pb";
 import type { Transaction } from "kysely";
 import { buildAuditEvent, type AuditRecord } from "./audit-event.js";
 
-const eventTypes = new Map<string, EventType<typeof AuditEventSchema>>();
+/**
+ * Every service's audit events travel on one subject into one stream, so the
+ * audit-log service reads a single durable consumer. (A subject under each
+ * domain's own stream would overlap that stream's `switchboard.<domain>.>`,
+ * which JetStream does not allow for a second stream.)
+ */
+export const auditEventRecorded = defineEvent("switchboard.audit.event.recorded", AuditEventSchema);
 
-/** `switchboard.<domain>.audit.recorded`: the subject a domain's audit events travel on (in its own stream). */
-export function auditEventType(domain: string): EventType<typeof AuditEventSchema> {
-  let type = eventTypes.get(domain);
-  if (!type) {
-    type = defineEvent(`switchboard.${domain}.audit.recorded`, AuditEventSchema);
-    eventTypes.set(domain, type);
-  }
-  return type;
-}
+/** The stream every service ensures exists before its outbox relay publishes audit events. */
+export const auditStream = { name: "SWITCHBOARD_AUDIT", subjects: ["switchboard.audit.>"] };
 
 /**
  * Records an audit event in the caller's transaction: it commits with the
- * change it describes, or not at all, and the outbox relay publishes it. The
- * domain is the action's first segment ("identity.user.created" → identity).
+ * change it describes, or not at all, and the outbox relay publishes it.
  * Returns the event id (also its Nats-Msg-Id, so audit-log stores it once).
  */
 export async function recordAudit<DB>(trx: Transaction<DB>, record: AuditRecord): Promise<string> {
   const event = buildAuditEvent(record);
-  const domain = record.action.split(".")[0]!;
-  await enqueueEvent(trx, auditEventType(domain), event, { msgId: event.eventId });
+  await enqueueEvent(trx, auditEventRecorded, event, { msgId: event.eventId });
   return event.eventId;
 }

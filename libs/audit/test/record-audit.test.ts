@@ -33,7 +33,7 @@ describe("recordAudit", () => {
       }),
     );
     const [row] = await outbox();
-    expect(row?.subject).toBe("switchboard.identity.audit.recorded");
+    expect(row?.subject).toBe("switchboard.audit.event.recorded");
     expect(row?.msg_id).toBe(id);
     const event = fromBinary(AuditEventSchema, row!.payload);
     expect(event).toMatchObject({

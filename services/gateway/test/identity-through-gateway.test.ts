@@ -10,7 +10,11 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { fromBinary } from "@bufbuild/protobuf";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
 import { TOTP, Secret } from "otpauth";
+import { AuditEventSchema } from "@switchboard/proto/switchboard/audit/v1/audit_event_pb";
 import { createTokenVerifier, jwksFromIdentity } from "@switchboard/authz";
 import { createTestDatabase } from "@switchboard/db/testing";
 import { checkHealth } from "@switchboard/rpc";
@@ -118,6 +122,22 @@ describe("identity through the gateway, with the demo organisation", () => {
     const verified = await call("AuthService/VerifyMfa", { challengeId: login.json.mfaChallenge.challengeId, code });
     const organizations = await call("OrganizationService/ListOrganizations", {}, verified.json.tokens.accessToken);
     expect(organizations.json.organizations.map((o: { name: string }) => o.name).sort()).toEqual(["demo", "staff"]);
+  });
+
+  it("publishes the sign-ins' audit events through identity's outbox into the audit stream", async () => {
+    const nc = await connect({ servers: process.env.NATS_URL });
+    try {
+      const jsm = await jetstreamManager(nc);
+      const messages = async () => (await jsm.streams.info("SWITCHBOARD_AUDIT")).state.messages;
+      const before = await messages();
+      await call("AuthService/Login", { organization: "demo", username: "agent", password: demo.agent.password });
+      await expect.poll(messages, { timeout: 10_000 }).toBeGreaterThan(before);
+      const last = await jsm.streams.getMessage("SWITCHBOARD_AUDIT", { last_by_subj: "switchboard.audit.event.recorded" });
+      const event = fromBinary(AuditEventSchema, last!.data);
+      expect(event.action).toBe("identity.session.created");
+    } finally {
+      await nc.close();
+    }
   });
 
   it("stops a forged token at the edge", async () => {

@@ -1,3 +1,4 @@
+import { auditStream } from "@switchboard/audit";
 import { assertEveryMethodDeclared, createAuthHook, createTokenVerifier } from "@switchboard/authz";
 import { loadConfigOrExit } from "@switchboard/config";
 import { createKeyring, localKeyWrapper } from "@switchboard/crypto";
@@ -31,6 +32,7 @@ const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, enableOffli
 redis.on("error", (error: Error) => log.warn({ event: "redis.error", reason: error.message }));
 const events = await connectEvents({ url: config.NATS_URL, name: "identity", log });
 await ensureStream(events.jsm, identityStream);
+await ensureStream(events.jsm, auditStream);
 const relay = startOutboxRelay({ db, js: events.js, databaseUrl: config.DATABASE_URL, log });
 
 const wrapper = localKeyWrapper(config.KEY_ENCRYPTION_KEY);

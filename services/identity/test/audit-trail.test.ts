@@ -15,7 +15,7 @@ afterAll(() => identity?.stop());
 
 /** Audit events written to the outbox (no relay runs in these tests, so they stay there). */
 async function auditTrail(): Promise<{ raw: string; event: AuditEvent }[]> {
-  const rows = await identity.deps.db.selectFrom("event_outbox").select(["subject", "payload"]).where("subject", "=", "switchboard.identity.audit.recorded").orderBy("id").execute();
+  const rows = await identity.deps.db.selectFrom("event_outbox").select(["subject", "payload"]).where("subject", "=", "switchboard.audit.event.recorded").orderBy("id").execute();
   return rows.map((row) => ({ raw: Buffer.from(row.payload).toString("latin1"), event: fromBinary(AuditEventSchema, row.payload) }));
 }
 
