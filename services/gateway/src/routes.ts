@@ -1,4 +1,5 @@
 import type { DescService } from "@bufbuild/protobuf";
+import { AuditService } from "@switchboard/proto/switchboard/audit/v1/audit_pb";
 import { AccessReviewService } from "@switchboard/proto/switchboard/identity/v1/access_reviews_pb";
 import { AuthService } from "@switchboard/proto/switchboard/identity/v1/auth_pb";
 import { OrganizationService } from "@switchboard/proto/switchboard/identity/v1/organizations_pb";
@@ -43,5 +44,6 @@ export function publicRoutes(upstreams: Upstreams): RouteTable {
       expose(AccessReviewService, identity),
     );
   }
+  if (upstreams.targets.auditLog) routes.push(expose(AuditService, upstreams.channel("auditLog")));
   return routes;
 }

@@ -1,0 +1,129 @@
+import { timestampDate } from "@bufbuild/protobuf/wkt";
+import { ActorType, AuditOutcome, type AuditEvent } from "@switchboard/proto/switchboard/audit/v1/audit_event_pb";
+import type { Selectable, Transaction } from "kysely";
+import { chainHash, genesisHash, type ChainEntry } from "../domain/chain.js";
+import type { AuditDatabase, AuditEntryTable } from "./schema.js";
+
+type Trx = Transaction<AuditDatabase>;
+export type AuditEntryRow = Selectable<AuditEntryTable>;
+
+const actorTypes: Record<number, string> = { [ActorType.USER]: "user", [ActorType.SERVICE_ACCOUNT]: "service_account", [ActorType.SYSTEM]: "system" };
+const outcomes: Record<number, string> = { [AuditOutcome.SUCCESS]: "success", [AuditOutcome.FAILURE]: "failure" };
+
+/** The event as the chain stores it (the sequence is assigned on append). */
+export function chainFields(event: AuditEvent): Omit<ChainEntry, "sequence"> {
+  return {
+    tenantId: event.tenantId,
+    eventId: event.eventId,
+    action: event.action,
+    actorType: actorTypes[event.actor?.type ?? 0] ?? "unspecified",
+    actorId: event.actor?.id ?? "",
+    actorRoles: event.actor?.roles ?? [],
+    actorClientAddress: event.actor?.clientAddress ?? "",
+    actorTenantId: event.actor?.tenantId ?? "",
+    resourceType: event.resource?.type ?? "",
+    resourceId: event.resource?.id ?? "",
+    personalDataCategories: event.personalDataCategories,
+    outcome: outcomes[event.outcome] ?? "unspecified",
+    occurredAt: event.time ? timestampDate(event.time).toISOString() : "",
+    traceId: event.traceId,
+    details: event.details,
+  };
+}
+
+export function toChainEntry(row: AuditEntryRow): ChainEntry & { hash: string } {
+  return {
+    tenantId: row.tenant_id,
+    sequence: Number(row.sequence),
+    eventId: row.event_id,
+    action: row.action,
+    actorType: row.actor_type,
+    actorId: row.actor_id,
+    actorRoles: row.actor_roles,
+    actorClientAddress: row.actor_client_address,
+    actorTenantId: row.actor_tenant_id,
+    resourceType: row.resource_type,
+    resourceId: row.resource_id,
+    personalDataCategories: row.personal_data_categories,
+    outcome: row.outcome,
+    occurredAt: row.occurred_at,
+    traceId: row.trace_id,
+    details: row.details,
+    hash: row.hash.trim(),
+  };
+}
+
+/**
+ * Appends the event to its tenant's chain; returns false when it is already
+ * there (a redelivery). The tenant's chain head is locked for the
+ * transaction, so concurrent appends for one tenant queue up and the chain
+ * stays gap-free; different tenants do not wait for each other.
+ */
+export async function appendEntry(trx: Trx, event: AuditEvent): Promise<boolean> {
+  const duplicate = await trx.selectFrom("audit_entry").select("sequence").where("event_id", "=", event.eventId).executeTakeFirst();
+  if (duplicate) return false;
+  await trx.insertInto("chain_head").values({ tenant_id: event.tenantId, sequence: 0, hash: genesisHash }).onConflict((oc) => oc.column("tenant_id").doNothing()).execute();
+  const head = await trx.selectFrom("chain_head").selectAll().where("tenant_id", "=", event.tenantId).forUpdate().executeTakeFirstOrThrow();
+  // Checked again under the lock: a concurrent delivery of the same event may have won.
+  const raced = await trx.selectFrom("audit_entry").select("sequence").where("event_id", "=", event.eventId).executeTakeFirst();
+  if (raced) return false;
+  const entry: ChainEntry = { ...chainFields(event), sequence: Number(head.sequence) + 1 };
+  const hash = chainHash(head.hash.trim(), entry);
+  await trx
+    .insertInto("audit_entry")
+    .values({
+      tenant_id: entry.tenantId,
+      sequence: entry.sequence,
+      event_id: entry.eventId,
+      action: entry.action,
+      actor_type: entry.actorType,
+      actor_id: entry.actorId,
+      actor_roles: [...entry.actorRoles],
+      actor_client_address: entry.actorClientAddress,
+      actor_tenant_id: entry.actorTenantId,
+      resource_type: entry.resourceType,
+      resource_id: entry.resourceId,
+      personal_data_categories: [...entry.personalDataCategories],
+      outcome: entry.outcome,
+      occurred_at: entry.occurredAt,
+      trace_id: entry.traceId,
+      details: JSON.stringify(entry.details),
+      hash,
+    })
+    .execute();
+  await trx.updateTable("chain_head").set({ sequence: entry.sequence, hash }).where("tenant_id", "=", entry.tenantId).execute();
+  return true;
+}
+
+export interface EntryFilter {
+  from?: Date;
+  to?: Date;
+  actorId?: string;
+  action?: string;
+  resourceId?: string;
+}
+
+/** Entries of the tenant in scope matching the filter, newest first, before `beforeSequence`. */
+export function queryEntries(trx: Trx, filter: EntryFilter, limit: number, beforeSequence?: number): Promise<AuditEntryRow[]> {
+  let query = trx.selectFrom("audit_entry").selectAll().orderBy("sequence", "desc").limit(limit);
+  if (filter.from) query = query.where("recorded_at", ">=", filter.from);
+  if (filter.to) query = query.where("recorded_at", "<", filter.to);
+  if (filter.actorId) query = query.where("actor_id", "=", filter.actorId);
+  if (filter.action) query = query.where("action", "=", filter.action);
+  if (filter.resourceId) query = query.where("resource_id", "=", filter.resourceId);
+  if (beforeSequence !== undefined) query = query.where("sequence", "<", String(beforeSequence) as never);
+  return query.execute();
+}
+
+/** Entries in sequence order within [from, to], for verification and export. */
+export function entriesInRange(trx: Trx, fromSequence: number, toSequence: number | undefined): Promise<AuditEntryRow[]> {
+  let query = trx.selectFrom("audit_entry").selectAll().orderBy("sequence").where("sequence", ">=", String(fromSequence) as never);
+  if (toSequence !== undefined) query = query.where("sequence", "<=", String(toSequence) as never);
+  return query.execute();
+}
+
+export async function hashBefore(trx: Trx, sequence: number): Promise<string | undefined> {
+  if (sequence <= 1) return genesisHash;
+  const row = await trx.selectFrom("audit_entry").select("hash").where("sequence", "=", String(sequence - 1) as never).executeTakeFirst();
+  return row?.hash.trim();
+}
