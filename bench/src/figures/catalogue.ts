@@ -32,4 +32,7 @@ export const figures: Figure[] = [
   { id: "T0", suite: "identity", label: "token verification, no cache (Ed25519 signature check)", operation: "token-verify", concurrency: 1, args: { cached: "false" }, compareWith: { id: "E1", on: "p50" } },
   { id: "T1", suite: "identity", label: "token verification, verified-token cache hit", operation: "token-verify", concurrency: 1, args: { cached: "true" }, compareWith: { id: "T0", on: "p50" } },
   { id: "A1", suite: "identity", label: "sign-in: one Argon2id verification (m=19 MiB, t=2, p=1)", operation: "argon2-verify", concurrency: 1, compareWith: { id: "E1", on: "p50" } },
+
+  { id: "L1", suite: "audit", label: "audit chain append, one tenant (transaction per event)", operation: "audit-append", concurrency: 8, args: { tenants: "1" }, compareWith: { id: "P16", on: "throughput" } },
+  { id: "L8", suite: "audit", label: "audit chain append, eight tenants (transaction per event)", operation: "audit-append", concurrency: 8, args: { tenants: "8" }, compareWith: { id: "L1", on: "throughput" } },
 ];

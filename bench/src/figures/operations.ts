@@ -12,6 +12,13 @@ import pg from "pg";
 import { createTokenVerifier } from "@switchboard/authz";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { hash, verify } from "@node-rs/argon2";
+import { fileURLToPath } from "node:url";
+import { timestampNow } from "@bufbuild/protobuf/wkt";
+import { ActorType, AuditEventSchema, AuditOutcome } from "@switchboard/proto/switchboard/audit/v1/audit_event_pb";
+import { migrateToLatest, openDatabase, withTenant } from "@switchboard/db";
+// The audit-log service's own append path, measured as it runs.
+import { appendEntry } from "../../../services/audit-log/src/store/entries.js";
+import type { AuditDatabase } from "../../../services/audit-log/src/store/schema.js";
 
 export interface Operation {
   run(): Promise<unknown>;
@@ -100,6 +107,34 @@ export const operations: Record<string, OperationFactory> = {
   /** Token verification without the verified-token cache: every call checks the Ed25519 signature. */
   async "token-verify"(args) {
     return tokenOperation(args.cached === "true");
+  },
+
+  /**
+   * Audit trail append: one event into a tenant's hash chain, one transaction
+   * each (the audit-log service's ingestion path after decoding), spread over
+   * `tenants` tenants. Compare with P (a round trip) and U (batched writes).
+   */
+  async "audit-append"(args) {
+    const db = openDatabase<AuditDatabase>(args.database!, { maxConnections: Number(args.concurrency ?? 1) });
+    await migrateToLatest(db, fileURLToPath(new URL("../../../services/audit-log/migrations/", import.meta.url)));
+    const tenants = Array.from({ length: Number(args.tenants ?? 1) }, () => randomUUID());
+    let next = 0;
+    return {
+      run: () => {
+        const tenantId = tenants[next++ % tenants.length]!;
+        const event = create(AuditEventSchema, {
+          eventId: randomUUID(),
+          tenantId,
+          action: "identity.user.created",
+          actor: { type: ActorType.USER, id: "bench", roles: ["tenant-admin"] },
+          resource: { type: "user", id: randomUUID() },
+          outcome: AuditOutcome.SUCCESS,
+          time: timestampNow(),
+        });
+        return withTenant(db, tenantId, (trx) => appendEntry(trx, event));
+      },
+      close: () => db.destroy(),
+    };
   },
 
   /** Sign-in cost: one Argon2id verification at identity's parameters (m=19 MiB, t=2, p=1). */
