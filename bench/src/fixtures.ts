@@ -1,15 +1,26 @@
-import { jetstreamManager } from "@nats-io/jetstream";
+import { jetstreamManager, StorageType } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import pg from "pg";
 
 const benchDatabase = "switchboard_bench";
 const benchStream = "BENCH";
 
+const loopbackHosts = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
+
+// The load generator saturates whatever it is pointed at: only ever the local
+// servers, never a shared or production one an exported URL might name.
+function requireLoopback(name: string, value: string | undefined): string {
+  if (!value) throw new Error(`${name} is not set: run \`make bench\` (it starts the local servers and sets it)`);
+  const host = new URL(value).hostname;
+  if (!loopbackHosts.has(host)) throw new Error(`${name} points at ${host}; make bench only loads servers on loopback (127.0.0.1)`);
+  return value;
+}
+
 /** A bench database (10,000 rows to select, a table to upsert into) and a JetStream stream; removed afterwards. */
 export async function prepareFixtures(): Promise<{ databaseUrl: string; cleanup(): Promise<void> }> {
-  const adminUrl = process.env.POSTGRES_URL;
-  const natsUrl = process.env.NATS_URL;
-  if (!adminUrl || !natsUrl || !process.env.REDIS_URL) throw new Error("POSTGRES_URL, REDIS_URL and NATS_URL must be set: run `make bench`");
+  const adminUrl = requireLoopback("POSTGRES_URL", process.env.POSTGRES_URL);
+  const natsUrl = requireLoopback("NATS_URL", process.env.NATS_URL);
+  requireLoopback("REDIS_URL", process.env.REDIS_URL);
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   await admin.query(`drop database if exists ${benchDatabase} with (force)`);
@@ -29,7 +40,8 @@ export async function prepareFixtures(): Promise<{ databaseUrl: string; cleanup(
   const nc = await connect({ servers: natsUrl });
   const jsm = await jetstreamManager(nc);
   await jsm.streams.delete(benchStream).catch(() => undefined);
-  await jsm.streams.add({ name: benchStream, subjects: ["bench.>"], max_age: 10 * 60 * 1_000_000_000 });
+  // File storage, as the platform's streams use: the ack waits for the write.
+  await jsm.streams.add({ name: benchStream, subjects: ["bench.>"], storage: StorageType.File, max_age: 10 * 60 * 1_000_000_000 });
 
   return {
     databaseUrl,

@@ -11,6 +11,10 @@ interface Report {
   durationMs: number;
   runs: number;
   pinning: boolean;
+  /** Suites or figure ids named on the command line; empty for all. */
+  selected: string[];
+  /** One-minute load average when the run started: how busy the machine already was. */
+  loadAverage: number;
 }
 
 const suiteTitles: Record<string, string> = {
@@ -48,6 +52,8 @@ export async function writeResults(report: Report): Promise<string> {
     `- Machine: ${os.availableParallelism()} cores (${cpuModel()}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`,
     `- Method: closed-loop load; each figure ${report.runs} runs of ${report.warmupMs} ms warm-up (discarded) + ${report.durationMs} ms measured; every number is the median of the runs; latencies from an HDR histogram (microseconds).`,
     `- Processes: the load generator runs in its own process${report.pinning ? " pinned to core 1 (`taskset -c 1`); the echo server is pinned to core 0" : " (not pinned: taskset missing or a single core)"}; PostgreSQL, Redis and NATS are the local servers of \`make infra\` (loopback).`,
+    `- Load average when the run started: ${report.loadAverage.toFixed(2)} on ${os.availableParallelism()} cores${report.loadAverage >= 0.5 ? " — other work shared the machine, so absolute numbers are pessimistic; the ratios still hold" : ""}.`,
+    `- Figures: ${report.selected.length === 0 ? "all" : `${report.selected.join(" ")}, with the baselines they are compared with`}.`,
     "",
     "## How to read this",
     "",
@@ -58,7 +64,7 @@ export async function writeResults(report: Report): Promise<string> {
     "",
   ];
   for (const suite of [...new Set(report.figures.map((f) => f.suite))]) {
-    lines.push(`## ${suiteTitles[suite] ?? suite}`, "", "| id | figure | in flight | p50 µs | p99 µs | ops/s | errors | ratio |", "|---|---|---:|---:|---:|---:|---:|---|");
+    lines.push(`## ${suiteTitles[suite] ?? suite}`, "", "| id | figure | in flight | p50 µs | p99 µs | ops/s | errors | ratio to baseline |", "|---|---|---:|---:|---:|---:|---:|---|");
     for (const figure of report.figures.filter((f) => f.suite === suite)) {
       const m = report.results.get(figure.id);
       if (!m) continue;

@@ -36,3 +36,19 @@ export const figures: Figure[] = [
   { id: "L1", suite: "audit", label: "audit chain append, one tenant (transaction per event)", operation: "audit-append", concurrency: 8, args: { tenants: "1" }, compareWith: { id: "P16", on: "throughput" } },
   { id: "L8", suite: "audit", label: "audit chain append, eight tenants (transaction per event)", operation: "audit-append", concurrency: 8, args: { tenants: "8" }, compareWith: { id: "L1", on: "throughput" } },
 ];
+
+/** `chosen` plus every figure they are compared with (transitively), in catalogue order. */
+export function withBaselines(chosen: Figure[], catalogue: Figure[]): Figure[] {
+  const ids = new Set(chosen.map((f) => f.id));
+  for (let added = true; added; ) {
+    added = false;
+    for (const figure of catalogue) {
+      const base = figure.compareWith?.id;
+      if (ids.has(figure.id) && base && !ids.has(base)) {
+        ids.add(base);
+        added = true;
+      }
+    }
+  }
+  return catalogue.filter((f) => ids.has(f.id));
+}
