@@ -14,6 +14,7 @@ export { createOutboxTable, createProcessedEventsTable, type EventTables } from 
 export { enqueueEvent, OUTBOX_CHANNEL, type EnqueueEventOptions } from "./enqueue-event.js";
 export { startOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from "./outbox-relay.js";
 export { consumeEvents, type ConsumeEventsOptions, type EventConsumer, type EventMeta } from "./consume-events.js";
+export { consumeEventBatches, type ConsumeEventBatchesOptions, type BatchedEvent } from "./consume-event-batches.js";
 export { processOnce, pruneProcessedEvents } from "./process-once.js";
 export { captureTraceHeaders, contextFromTraceHeaders, type TraceHeaders } from "./trace-headers.js";
 export type { Logger } from "@switchboard/db";
