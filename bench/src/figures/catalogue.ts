@@ -8,6 +8,8 @@ export interface Figure {
   args?: Record<string, string>;
   /** The figure this one is read against, and on which number. */
   compareWith?: { id: string; on: "p50" | "throughput" };
+  /** What a batch operation's units are ("rows", "events"); throughput ratios then compare units per second. */
+  unit?: string;
   /** Needs the echo server's address in args.target. */
   needsEchoServer?: boolean;
 }
@@ -34,6 +36,8 @@ export const figures: Figure[] = [
   { id: "A1", suite: "identity", label: "sign-in: one Argon2id verification (m=19 MiB, t=2, p=1)", operation: "argon2-verify", concurrency: 1, compareWith: { id: "E1", on: "p50" } },
 
   { id: "L1", suite: "audit", label: "audit chain append, one tenant (transaction per event)", operation: "audit-append", concurrency: 8, args: { tenants: "1" }, compareWith: { id: "P16", on: "throughput" } },
+  { id: "I1", suite: "audit", label: "audit ingestion, JetStream to committed chain entry, one tenant (two batches of 1,000 in flight)", operation: "audit-ingest", concurrency: 2, args: { tenants: "1", batch: "1000" }, compareWith: { id: "J", on: "throughput" }, unit: "events" },
+  { id: "I8", suite: "audit", label: "audit ingestion, JetStream to committed chain entry, eight tenants", operation: "audit-ingest", concurrency: 2, args: { tenants: "8", batch: "1000" }, compareWith: { id: "I1", on: "throughput" }, unit: "events" },
   { id: "L8", suite: "audit", label: "audit chain append, eight tenants (transaction per event)", operation: "audit-append", concurrency: 8, args: { tenants: "8" }, compareWith: { id: "L1", on: "throughput" } },
 ];
 

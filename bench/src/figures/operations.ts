@@ -18,6 +18,12 @@ import { ActorType, AuditEventSchema, AuditOutcome } from "@switchboard/proto/sw
 import { migrateToLatest, openDatabase, withTenant } from "@switchboard/db";
 // The audit-log service's own append path, measured as it runs.
 import { appendEntry } from "../../../services/audit-log/src/store/entries.js";
+import { auditEventRecorded, auditStream } from "@switchboard/audit";
+import { connectEvents, ensureStream, publishEvent } from "@switchboard/events";
+import { AckPolicy, DeliverPolicy } from "@nats-io/jetstream";
+import { nanos } from "@nats-io/transport-node";
+import { spawn, spawnSync } from "node:child_process";
+import { once } from "node:events";
 import type { AuditDatabase } from "../../../services/audit-log/src/store/schema.js";
 
 export interface Operation {
@@ -137,6 +143,67 @@ export const operations: Record<string, OperationFactory> = {
     };
   },
 
+  /**
+   * Audit ingestion end to end: each run publishes `batch` audit events for
+   * `tenants` tenants to JetStream and waits until the audit-log's ingestion
+   * (in a process of its own, as the service runs it) has committed every one to its
+   * tenant's chain. Units are events; the figure is events/s.
+   */
+  async "audit-ingest"(args) {
+    const batch = Number(args.batch ?? 1_000);
+    const db = openDatabase<AuditDatabase>(args.database!, { maxConnections: 10 });
+    await migrateToLatest(db, fileURLToPath(new URL("../../../services/audit-log/migrations/", import.meta.url)));
+    const events = await connectEvents({ url: env("NATS_URL"), name: "bench-audit-ingest" });
+    await ensureStream(events.jsm, auditStream);
+    // A consumer of its own that starts at the stream's end, so the backlog of
+    // a local platform's earlier audit events is not part of the figure.
+    const durable = `bench-audit-${randomUUID().slice(0, 8)}`;
+    await events.jsm.consumers.add(auditStream.name, {
+      durable_name: durable,
+      filter_subject: auditEventRecorded.subject,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.New,
+      max_deliver: 10,
+      ack_wait: nanos(30_000),
+    });
+    const ingestion = await startIngestionProcess(args.database!, durable);
+    const tenants = Array.from({ length: Number(args.tenants ?? 1) }, () => randomUUID());
+    let published = 0;
+    // The bench connects as the superuser, which row-level security does not restrict.
+    const committed = async () => {
+      const row = await db.selectFrom("chain_head").select((eb) => eb.fn.sum<string>("sequence").as("total")).where("tenant_id", "in", tenants).executeTakeFirst();
+      return Number(row?.total ?? 0);
+    };
+    return {
+      unitsPerOp: batch,
+      async run() {
+        const sends = [];
+        for (let i = 0; i < batch; i++) {
+          const tenantId = tenants[published++ % tenants.length]!;
+          const event = create(AuditEventSchema, {
+            eventId: randomUUID(),
+            tenantId,
+            action: "identity.user.updated",
+            actor: { type: ActorType.USER, id: "bench", roles: ["tenant-admin"] },
+            resource: { type: "user", id: randomUUID() },
+            personalDataCategories: ["contact"],
+            outcome: AuditOutcome.SUCCESS,
+            time: timestampNow(),
+          });
+          sends.push(publishEvent(events.js, auditEventRecorded, event, { msgId: event.eventId }));
+        }
+        await Promise.all(sends);
+        while ((await committed()) < published) await new Promise((resolve) => setTimeout(resolve, 2));
+      },
+      async close() {
+        await ingestion.stop();
+        await events.jsm.consumers.delete(auditStream.name, durable).catch(() => undefined);
+        await events.close();
+        await db.destroy();
+      },
+    };
+  },
+
   /** Sign-in cost: one Argon2id verification at identity's parameters (m=19 MiB, t=2, p=1). */
   async "argon2-verify"() {
     const hashed = await hash("Violet-Harbour-42", { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 });
@@ -158,4 +225,31 @@ async function tokenOperation(cached: boolean): Promise<Operation> {
   // maxCachedTokens 0 turns the cache off: every call pays the signature check.
   const verifier = createTokenVerifier({ fetchJwks: async () => [jwk], maxCachedTokens: cached ? 10_000 : 0 });
   return { run: () => verifier.verify(token), close: async () => {} };
+}
+
+/**
+ * The ingestion as its own process, on the other core than this load worker
+ * when pinning is available (as the echo server is), so publishing and
+ * ingesting do not share one core.
+ */
+async function startIngestionProcess(databaseUrl: string, durable: string): Promise<{ stop(): Promise<void> }> {
+  const script = fileURLToPath(new URL("../audit-ingestion.ts", import.meta.url));
+  const args = ["--import", "tsx", script, databaseUrl, durable];
+  const pin = spawnSync("taskset", ["-c", "0", "true"]).status === 0;
+  const child = pin ? spawn("taskset", ["-c", "0", process.execPath, ...args], { stdio: ["ignore", "pipe", "inherit"] }) : spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
+  let output = "";
+  child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  for (let waited = 0; !output.includes("ready"); waited += 50) {
+    if (waited > 30_000 || child.exitCode !== null) {
+      child.kill("SIGKILL");
+      throw new Error("the audit ingestion process did not start within 30 s");
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return {
+    async stop() {
+      child.kill("SIGTERM");
+      await once(child, "exit");
+    },
+  };
 }

@@ -16,7 +16,8 @@ import { Code, RpcError, createClient, openChannel, serve, silentLogger, type Ch
 import { startAuditIngestion } from "../src/events/audit-consumer.js";
 import { auditService } from "../src/rpc/audit-service.js";
 import { auditPolicies } from "../src/rpc/policies.js";
-import { appendEntry } from "../src/store/entries.js";
+import { verifyEntries, genesisHash } from "../src/domain/chain.js";
+import { appendEntry, entriesInRange, toChainEntry } from "../src/store/entries.js";
 import type { AuditDatabase } from "../src/store/schema.js";
 
 const migrationsFolder = fileURLToPath(new URL("../migrations/", import.meta.url));
@@ -103,6 +104,44 @@ describe("ingestion", () => {
       const rows = await stored();
       expect(rows.map((r) => r.event_id)).toEqual(sent.map((e) => e.eventId));
       expect(rows.map((r) => Number(r.sequence))).toEqual([1, 2, 3]);
+    } finally {
+      await consumer.stop();
+    }
+  });
+
+  it("ingests a backlog in batches: per tenant in stream order, gap-free, each event once, with two replicas", async () => {
+    const tenants = [randomUUID(), randomUUID(), randomUUID()];
+    const sent = Array.from({ length: 900 }, (_, i) => auditEvent(tenants[i % 3]!));
+    // Published in order before the replicas start, so they meet a backlog.
+    for (let i = 0; i < sent.length; i += 100) {
+      await Promise.all(sent.slice(i, i + 100).map((event) => publishEvent(events.js, auditEventRecorded, event, { msgId: event.eventId })));
+    }
+    const durable = `audit-log-test-${randomUUID()}`;
+    const replicas = [await startAuditIngestion(database.db, events, silentLogger, durable), await startAuditIngestion(database.db, events, silentLogger, durable)];
+    try {
+      const stored = (tenant: string) => withTenant(database.db, tenant, (trx) => trx.selectFrom("audit_entry").select(["sequence", "event_id"]).orderBy("sequence").execute());
+      for (const tenant of tenants) {
+        await expect.poll(async () => (await stored(tenant)).length, { timeout: 20_000 }).toBe(300);
+        const rows = await stored(tenant);
+        expect(rows.map((r) => Number(r.sequence))).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
+        expect(new Set(rows.map((r) => r.event_id))).toEqual(new Set(sent.filter((e) => e.tenantId === tenant).map((e) => e.eventId)));
+        const chain = await withTenant(database.db, tenant, async (trx) => verifyEntries((await entriesInRange(trx, 1, undefined)).map(toChainEntry), genesisHash, 1));
+        expect(chain).toMatchObject({ ok: true, checked: 300 });
+      }
+    } finally {
+      await Promise.all(replicas.map((replica) => replica.stop()));
+    }
+  });
+
+  it("keeps one tenant's stream order in its chain", async () => {
+    const tenant = randomUUID();
+    const sent = Array.from({ length: 50 }, () => auditEvent(tenant));
+    for (const event of sent) await publishEvent(events.js, auditEventRecorded, event, { msgId: event.eventId });
+    const consumer = await startAuditIngestion(database.db, events, silentLogger, `audit-log-test-${randomUUID()}`);
+    try {
+      const stored = () => withTenant(database.db, tenant, (trx) => trx.selectFrom("audit_entry").select("event_id").orderBy("sequence").execute());
+      await expect.poll(async () => (await stored()).length, { timeout: 10_000 }).toBe(50);
+      expect((await stored()).map((r) => r.event_id)).toEqual(sent.map((e) => e.eventId));
     } finally {
       await consumer.stop();
     }

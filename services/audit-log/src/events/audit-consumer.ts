@@ -1,29 +1,44 @@
 import { auditEventRecorded, auditStream } from "@switchboard/audit";
 import { withTenant } from "@switchboard/db";
-import { consumeEvents, ensureStream, type EventsConnection } from "@switchboard/events";
+import { consumeEventBatches, ensureStream, type EventsConnection } from "@switchboard/events";
+import type { AuditEvent } from "@switchboard/proto/switchboard/audit/v1/audit_event_pb";
 import type { Kysely } from "kysely";
 import type { Logger } from "@switchboard/rpc";
-import { appendEntry } from "../store/entries.js";
+import { appendEntries } from "../store/entries.js";
 import type { AuditDatabase } from "../store/schema.js";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Ingests every service's audit events (stream SWITCHBOARD_AUDIT) into the
  * tenants' chains: durable, acked after commit, and idempotent — a
  * redelivered event finds its id stored and is acknowledged without a second
- * entry.
+ * entry. What has arrived is taken as a batch: per tenant one transaction,
+ * one chain-head lock and one insert, in stream order; tenants in parallel.
  */
 export async function startAuditIngestion(db: Kysely<AuditDatabase>, events: EventsConnection, log: Logger, durable = "audit-log") {
   await ensureStream(events.jsm, auditStream);
-  return consumeEvents({
+  return consumeEventBatches({
     js: events.js,
     jsm: events.jsm,
     stream: auditStream.name,
     durable,
     events: auditEventRecorded,
+    maxBatch: 500,
     log,
-    async handle(event) {
-      const stored = await withTenant(db, event.tenantId, (trx) => appendEntry(trx, event));
-      if (!stored) log.info({ event: "audit.duplicate_ignored", eventId: event.eventId });
+    async handleBatch(batch) {
+      const byTenant = new Map<string, AuditEvent[]>();
+      for (const { message } of batch) {
+        if (!UUID.test(message.tenantId)) throw new Error(`audit event ${message.eventId} has no valid tenant id (${JSON.stringify(message.tenantId)})`);
+        const tenantEvents = byTenant.get(message.tenantId);
+        if (tenantEvents) tenantEvents.push(message);
+        else byTenant.set(message.tenantId, [message]);
+      }
+      const appended = await Promise.all(
+        [...byTenant].map(([tenantId, tenantEvents]) => withTenant(db, tenantId, (trx) => appendEntries(trx, tenantId, tenantEvents))),
+      );
+      const duplicates = batch.length - appended.reduce((sum, n) => sum + n, 0);
+      if (duplicates > 0) log.info({ event: "audit.duplicates_ignored", count: duplicates }, "events already in the trail were acknowledged without a second entry");
     },
   });
 }

@@ -55,44 +55,69 @@ export function toChainEntry(row: AuditEntryRow): ChainEntry & { hash: string } 
 
 /**
  * Appends the event to its tenant's chain; returns false when it is already
- * there (a redelivery). The tenant's chain head is locked for the
- * transaction, so concurrent appends for one tenant queue up and the chain
- * stays gap-free; different tenants do not wait for each other.
+ * there (a redelivery).
  */
 export async function appendEntry(trx: Trx, event: AuditEvent): Promise<boolean> {
-  const duplicate = await trx.selectFrom("audit_entry").select("sequence").where("event_id", "=", event.eventId).executeTakeFirst();
-  if (duplicate) return false;
-  await trx.insertInto("chain_head").values({ tenant_id: event.tenantId, sequence: 0, hash: genesisHash }).onConflict((oc) => oc.column("tenant_id").doNothing()).execute();
-  const head = await trx.selectFrom("chain_head").selectAll().where("tenant_id", "=", event.tenantId).forUpdate().executeTakeFirstOrThrow();
-  // Checked again under the lock: a concurrent delivery of the same event may have won.
-  const raced = await trx.selectFrom("audit_entry").select("sequence").where("event_id", "=", event.eventId).executeTakeFirst();
-  if (raced) return false;
-  const entry: ChainEntry = { ...chainFields(event), sequence: Number(head.sequence) + 1 };
-  const hash = chainHash(head.hash.trim(), entry);
-  await trx
-    .insertInto("audit_entry")
-    .values({
-      tenant_id: entry.tenantId,
-      sequence: entry.sequence,
-      event_id: entry.eventId,
-      action: entry.action,
-      actor_type: entry.actorType,
-      actor_id: entry.actorId,
-      actor_roles: [...entry.actorRoles],
-      actor_client_address: entry.actorClientAddress,
-      actor_tenant_id: entry.actorTenantId,
-      resource_type: entry.resourceType,
-      resource_id: entry.resourceId,
-      personal_data_categories: [...entry.personalDataCategories],
-      outcome: entry.outcome,
-      occurred_at: entry.occurredAt,
-      trace_id: entry.traceId,
-      details: JSON.stringify(entry.details),
-      hash,
-    })
+  return (await appendEntries(trx, event.tenantId, [event])) === 1;
+}
+
+/**
+ * Appends one tenant's events to its chain in the order given, in one
+ * statement; returns how many were new. Events already stored (redeliveries,
+ * replayed outboxes) and repeats within the batch are skipped. The tenant's
+ * chain head is locked for the transaction, so concurrent appends for one
+ * tenant queue up and the chain stays gap-free; different tenants do not
+ * wait for each other.
+ */
+export async function appendEntries(trx: Trx, tenantId: string, events: readonly AuditEvent[]): Promise<number> {
+  const foreign = events.find((event) => event.tenantId !== tenantId);
+  if (foreign) throw new TypeError(`event ${foreign.eventId} belongs to tenant ${foreign.tenantId}, not ${tenantId}`);
+  if (events.length === 0) return 0;
+  await trx.insertInto("chain_head").values({ tenant_id: tenantId, sequence: 0, hash: genesisHash }).onConflict((oc) => oc.column("tenant_id").doNothing()).execute();
+  const head = await trx.selectFrom("chain_head").selectAll().where("tenant_id", "=", tenantId).forUpdate().executeTakeFirstOrThrow();
+  // Looked up under the lock: a concurrent delivery of the same event may have won.
+  const stored = await trx
+    .selectFrom("audit_entry")
+    .select("event_id")
+    .where("event_id", "in", events.map((event) => event.eventId))
     .execute();
-  await trx.updateTable("chain_head").set({ sequence: entry.sequence, hash }).where("tenant_id", "=", entry.tenantId).execute();
-  return true;
+  const seen = new Set(stored.map((row) => row.event_id));
+  let sequence = Number(head.sequence);
+  let hash = head.hash.trim();
+  const rows = [];
+  for (const event of events) {
+    if (seen.has(event.eventId)) continue;
+    seen.add(event.eventId);
+    const entry: ChainEntry = { ...chainFields(event), sequence: ++sequence };
+    hash = chainHash(hash, entry);
+    rows.push(toRow(entry, hash));
+  }
+  if (rows.length === 0) return 0;
+  await trx.insertInto("audit_entry").values(rows).execute();
+  await trx.updateTable("chain_head").set({ sequence, hash }).where("tenant_id", "=", tenantId).execute();
+  return rows.length;
+}
+
+function toRow(entry: ChainEntry, hash: string) {
+  return {
+    tenant_id: entry.tenantId,
+    sequence: entry.sequence,
+    event_id: entry.eventId,
+    action: entry.action,
+    actor_type: entry.actorType,
+    actor_id: entry.actorId,
+    actor_roles: [...entry.actorRoles],
+    actor_client_address: entry.actorClientAddress,
+    actor_tenant_id: entry.actorTenantId,
+    resource_type: entry.resourceType,
+    resource_id: entry.resourceId,
+    personal_data_categories: [...entry.personalDataCategories],
+    outcome: entry.outcome,
+    occurred_at: entry.occurredAt,
+    trace_id: entry.traceId,
+    details: JSON.stringify(entry.details),
+    hash,
+  };
 }
 
 export interface EntryFilter {
