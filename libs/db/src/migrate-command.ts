@@ -1,3 +1,4 @@
+import type { Kysely } from "kysely";
 import { consoleLogger, describeError, type Logger } from "./logger.js";
 import { migrateToLatest } from "./migrate.js";
 import { openDatabase } from "./open-database.js";
@@ -14,6 +15,14 @@ export interface MigrateCommandOptions {
    * first (idempotently), with the password taken from `databaseUrl` if any.
    */
   adminUrl?: string;
+  /**
+   * With `adminUrl`: also create the service's runtime role
+   * (`sb_<service>_app`), with the password of this URL if it has one, so
+   * the migrations can grant it its narrower privileges.
+   */
+  runtimeRole?: { databaseUrl?: string };
+  /** Runs after the migrations on every run, e.g. to (re)grant a runtime role its privileges. */
+  afterMigrate?: (db: Kysely<any>, log: Logger) => Promise<void>;
   log?: Logger;
 }
 
@@ -29,6 +38,7 @@ export async function runMigrateCommand(options: MigrateCommandOptions): Promise
     const db = openDatabase(url, { maxConnections: 1, applicationName: `${options.service}-migrate`, log });
     try {
       await migrateToLatest(db, options.migrationsFolder, { log });
+      await options.afterMigrate?.(db, log);
     } finally {
       await db.destroy();
     }
@@ -45,7 +55,11 @@ export async function runMigrateCommand(options: MigrateCommandOptions): Promise
 async function resolveDatabaseUrl(options: MigrateCommandOptions, log: Logger): Promise<string> {
   if (options.adminUrl) {
     const password = options.databaseUrl ? decodeURIComponent(new URL(options.databaseUrl).password) : "";
-    const ensured = await ensureServiceDatabase(options.adminUrl, options.service, password ? { password } : {});
+    const runtimePassword = options.runtimeRole?.databaseUrl ? decodeURIComponent(new URL(options.runtimeRole.databaseUrl).password) : "";
+    const ensured = await ensureServiceDatabase(options.adminUrl, options.service, {
+      ...(password ? { password } : {}),
+      ...(options.runtimeRole ? { runtimeRole: runtimePassword ? { password: runtimePassword } : {} } : {}),
+    });
     log.info({ event: "migrate.database_ready", database: ensured.database }, `database ${ensured.database}: ready`);
     return options.databaseUrl ?? ensured.url;
   }

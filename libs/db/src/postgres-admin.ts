@@ -61,6 +61,41 @@ export async function ensureOwnedDatabase(adminUrl: string, target: OwnedDatabas
   }
 }
 
+/**
+ * Idempotently creates a second LOGIN role for a database, with the same
+ * restricted attributes and CONNECT on that database only, for a service
+ * whose runtime must hold fewer privileges than the owner that runs its
+ * migrations (the audit log: INSERT and SELECT only). The owner's
+ * migrations grant it what it may do on each table.
+ */
+export async function ensureRuntimeRole(adminUrl: string, target: { role: string; database: string; password?: string }): Promise<string> {
+  const client = await connectAdmin(adminUrl);
+  try {
+    const role = client.escapeIdentifier(target.role);
+    const password = target.password === undefined ? "" : ` PASSWORD ${client.escapeLiteral(target.password)}`;
+    const attributes = `LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOREPLICATION${password}`;
+    const roleExists = await client.query("select 1 from pg_roles where rolname = $1", [target.role]);
+    if (roleExists.rowCount === 0) {
+      await ignoreAlreadyExists(client.query(`CREATE ROLE ${role} ${attributes}`));
+    }
+    await client.query(`ALTER ROLE ${role} ${attributes}`);
+    await client.query(`GRANT CONNECT ON DATABASE ${client.escapeIdentifier(target.database)} TO ${role}`);
+    return connectionUrl(adminUrl, target);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Drops a role made by ensureRuntimeRole once its database is gone. */
+export async function dropRole(adminUrl: string, role: string): Promise<void> {
+  const client = await connectAdmin(adminUrl);
+  try {
+    await client.query(`DROP ROLE IF EXISTS ${client.escapeIdentifier(role)}`);
+  } finally {
+    await client.end();
+  }
+}
+
 /** Drops the database (disconnecting its sessions) and then its role. */
 export async function dropOwnedDatabase(adminUrl: string, target: OwnedDatabase): Promise<void> {
   const client = await connectAdmin(adminUrl);

@@ -1,4 +1,4 @@
-import { ensureOwnedDatabase } from "./postgres-admin.js";
+import { ensureOwnedDatabase, ensureRuntimeRole } from "./postgres-admin.js";
 
 const SERVICE_NAME = /^[a-z][a-z0-9_-]*$/;
 
@@ -7,18 +7,26 @@ export interface ServiceDatabase {
   url: string;
   role: string;
   database: string;
+  /** With `runtimeRole`: the URL of the role the service runs as (`sb_<service>_app`). */
+  runtimeUrl?: string;
+}
+
+/** The runtime role of a database owner: `sb_audit_log` → `sb_audit_log_app`. */
+export function runtimeRoleOf(ownerRole: string): string {
+  return `${ownerRole}_app`;
 }
 
 /**
  * Idempotently gives a service its own non-superuser role `sb_<service>` and
  * a database `switchboard_<service>` owned by it, using a superuser (admin)
- * URL. Services must connect as this role: superusers and BYPASSRLS roles
- * skip row-level security.
+ * URL. Services must connect as this role (or, with `runtimeRole`, as the
+ * narrower `sb_<service>_app`): superusers and BYPASSRLS roles skip
+ * row-level security.
  */
 export async function ensureServiceDatabase(
   adminUrl: string,
   serviceName: string,
-  options: { password?: string } = {},
+  options: { password?: string; runtimeRole?: { password?: string } } = {},
 ): Promise<ServiceDatabase> {
   const { role, database } = serviceDatabaseNames(serviceName);
   const url = await ensureOwnedDatabase(adminUrl, {
@@ -26,7 +34,13 @@ export async function ensureServiceDatabase(
     database,
     ...(options.password === undefined ? {} : { password: options.password }),
   });
-  return { url, role, database };
+  if (!options.runtimeRole) return { url, role, database };
+  const runtimeUrl = await ensureRuntimeRole(adminUrl, {
+    role: runtimeRoleOf(role),
+    database,
+    ...(options.runtimeRole.password === undefined ? {} : { password: options.runtimeRole.password }),
+  });
+  return { url, role, database, runtimeUrl };
 }
 
 /** The role and database names of a service (`recognition` → `sb_recognition`, `switchboard_recognition`). */

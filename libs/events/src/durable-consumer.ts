@@ -31,6 +31,12 @@ export interface DurableConsumerOptions<E extends EventType> {
   filterSubject?: string;
   /** What the consumer understands; a message on any other subject is terminated. */
   events: E | readonly E[];
+  /**
+   * Where a consumer created now starts: "all" (default) is every message the
+   * stream holds; "new" only what is published after it is created. An
+   * existing durable keeps its position either way.
+   */
+  startAt?: "all" | "new";
   /** Deliveries before a failing message is given up on (terminated and logged). Default 10. */
   maxDeliver?: number;
   /** Time a handler may take before JetStream redelivers the message elsewhere. Default 30 s. */
@@ -80,7 +86,7 @@ export async function openDurableConsumer<E extends EventType>(options: DurableC
     durable_name: options.durable,
     filter_subject: filterSubject,
     ack_policy: AckPolicy.Explicit,
-    deliver_policy: DeliverPolicy.All,
+    deliver_policy: options.startAt === "new" ? DeliverPolicy.New : DeliverPolicy.All,
     max_deliver: maxDeliver,
     ack_wait: nanos(options.ackWaitMs ?? 30_000),
   });

@@ -2,7 +2,8 @@ import { randomBytes } from "node:crypto";
 import type { Kysely } from "kysely";
 import { migrateToLatest } from "../migrate.js";
 import { openDatabase } from "../open-database.js";
-import { dropOwnedDatabase, ensureOwnedDatabase } from "../postgres-admin.js";
+import { dropOwnedDatabase, dropRole, ensureOwnedDatabase, ensureRuntimeRole } from "../postgres-admin.js";
+import { runtimeRoleOf } from "../service-database.js";
 
 export interface CreateTestDatabaseOptions {
   /** Applied before the database is handed out. */
@@ -11,6 +12,8 @@ export interface CreateTestDatabaseOptions {
   name?: string;
   /** Superuser URL; defaults to the POSTGRES_URL environment variable. */
   adminUrl?: string;
+  /** Also create the narrower runtime role (`<name>_app`) before migrating, as a service with one has. */
+  runtimeRole?: boolean;
 }
 
 export interface TestDatabase<DB> {
@@ -20,6 +23,8 @@ export interface TestDatabase<DB> {
   adminUrl: string;
   /** Name of the database, which is also the name of its role. */
   name: string;
+  /** With `runtimeRole`: the URL of `<name>_app`, the role such a service runs as. */
+  runtimeUrl?: string;
   /** Closes `db` and drops the database (ending any session still on it) and the role. */
   destroy(): Promise<void>;
 }
@@ -40,11 +45,14 @@ export async function createTestDatabase<DB = any>(options: CreateTestDatabaseOp
   const name = ["sbtest", label, randomBytes(6).toString("hex")].filter(Boolean).join("_");
   const owned = { role: name, database: name, password: randomBytes(12).toString("hex") };
   const url = await ensureOwnedDatabase(adminUrl, owned);
+  const runtime = options.runtimeRole ? { role: runtimeRoleOf(name), database: name, password: randomBytes(12).toString("hex") } : undefined;
+  const runtimeUrl = runtime ? await ensureRuntimeRole(adminUrl, runtime) : undefined;
   const db = openDatabase<DB>(url, { maxConnections: 5, applicationName: name });
 
   const destroy = async () => {
     await db.destroy();
     await dropOwnedDatabase(adminUrl, owned);
+    if (runtime) await dropRole(adminUrl, runtime.role);
   };
 
   if (options.migrationsFolder !== undefined) {
@@ -55,5 +63,5 @@ export async function createTestDatabase<DB = any>(options: CreateTestDatabaseOp
       throw err;
     }
   }
-  return { db, url, adminUrl, name, destroy };
+  return { db, url, adminUrl, name, destroy, ...(runtimeUrl ? { runtimeUrl } : {}) };
 }
