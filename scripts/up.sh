@@ -29,8 +29,14 @@ migrate_service() {
     step "$name" "migrations not built yet ($target missing): skipped"
     return 0
   fi
-  url="$(node "$REPO_ROOT/scripts/ensure-database.mjs" "$name")" || die "$name: could not prepare its database"
-  DATABASE_URLS[$name]="$url"
+  # Line 1: the owner's URL (migrations); line 2, for a service with a
+  # narrower runtime role (package.json "switchboard": {"runtimeRole": true}),
+  # the URL the service runs with.
+  local urls=()
+  mapfile -t urls < <(node "$REPO_ROOT/scripts/ensure-database.mjs" "$name") || die "$name: could not prepare its database"
+  ((${#urls[@]} > 0)) || die "$name: could not prepare its database"
+  url="${urls[0]}"
+  DATABASE_URLS[$name]="${urls[1]:-$url}"
   if ! (cd "$dir" && DATABASE_URL="$url" npm run --silent migrate) >"$log" 2>&1; then
     log_tail "$log"
     die "$name: migrations failed; see $(show_path "$log")"
@@ -106,6 +112,19 @@ load_key_encryption_key() {
   export KEY_ENCRYPTION_KEY
 }
 
+# The Ed25519 seed that signs the audit trail's checkpoints. Locally one per
+# machine in the run dir (0600), so checkpoints of earlier runs still verify;
+# in Kubernetes it comes from a Secret.
+load_checkpoint_signing_key() {
+  local file="$RUN_DIR/audit-checkpoint-key"
+  if [[ ! -s "$file" ]]; then
+    (umask 077 && node -e 'process.stdout.write(require("node:crypto").randomBytes(32).toString("base64"))' >"$file")
+    step secrets "generated a local audit checkpoint signing key ($(show_path "$file"))"
+  fi
+  CHECKPOINT_SIGNING_KEY="$(cat "$file")"
+  export CHECKPOINT_SIGNING_KEY
+}
+
 print_summary() {
   echo
   if [[ " ${STARTED[*]} " == *" gateway "* ]]; then
@@ -128,6 +147,7 @@ main() {
   source "$ENV_FILE"
   bash "$REPO_ROOT/scripts/stop-services.sh"
   load_key_encryption_key
+  load_checkpoint_signing_key
 
   local services=() listed name
   listed="$(existing_services)"
