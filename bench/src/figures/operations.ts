@@ -18,10 +18,8 @@ import { ActorType, AuditEventSchema, AuditOutcome } from "@switchboard/proto/sw
 import { migrateToLatest, openDatabase, withTenant } from "@switchboard/db";
 // The audit-log service's own append path, measured as it runs.
 import { appendEntry } from "../../../services/audit-log/src/store/entries.js";
-import { auditEventRecorded, auditStream } from "@switchboard/audit";
 import { connectEvents, ensureStream, publishEvent } from "@switchboard/events";
-import { AckPolicy, DeliverPolicy } from "@nats-io/jetstream";
-import { nanos } from "@nats-io/transport-node";
+import { benchAuditRecorded, benchAuditStream } from "./bench-audit-stream.js";
 import { spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import type { AuditDatabase } from "../../../services/audit-log/src/store/schema.js";
@@ -154,18 +152,8 @@ export const operations: Record<string, OperationFactory> = {
     const db = openDatabase<AuditDatabase>(args.database!, { maxConnections: 10 });
     await migrateToLatest(db, fileURLToPath(new URL("../../../services/audit-log/migrations/", import.meta.url)));
     const events = await connectEvents({ url: env("NATS_URL"), name: "bench-audit-ingest" });
-    await ensureStream(events.jsm, auditStream);
-    // A consumer of its own that starts at the stream's end, so the backlog of
-    // a local platform's earlier audit events is not part of the figure.
+    await ensureStream(events.jsm, benchAuditStream);
     const durable = `bench-audit-${randomUUID().slice(0, 8)}`;
-    await events.jsm.consumers.add(auditStream.name, {
-      durable_name: durable,
-      filter_subject: auditEventRecorded.subject,
-      ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.New,
-      max_deliver: 10,
-      ack_wait: nanos(30_000),
-    });
     const ingestion = await startIngestionProcess(args.database!, durable);
     const tenants = Array.from({ length: Number(args.tenants ?? 1) }, () => randomUUID());
     let published = 0;
@@ -190,14 +178,14 @@ export const operations: Record<string, OperationFactory> = {
             outcome: AuditOutcome.SUCCESS,
             time: timestampNow(),
           });
-          sends.push(publishEvent(events.js, auditEventRecorded, event, { msgId: event.eventId }));
+          sends.push(publishEvent(events.js, benchAuditRecorded, event, { msgId: event.eventId }));
         }
         await Promise.all(sends);
         while ((await committed()) < published) await new Promise((resolve) => setTimeout(resolve, 2));
       },
       async close() {
         await ingestion.stop();
-        await events.jsm.consumers.delete(auditStream.name, durable).catch(() => undefined);
+        await events.jsm.streams.delete(benchAuditStream.name).catch(() => undefined);
         await events.close();
         await db.destroy();
       },

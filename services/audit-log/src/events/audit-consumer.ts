@@ -1,13 +1,22 @@
 import { auditEventRecorded, auditStream } from "@switchboard/audit";
 import { withTenant } from "@switchboard/db";
-import { consumeEventBatches, ensureStream, type EventsConnection } from "@switchboard/events";
-import type { AuditEvent } from "@switchboard/proto/switchboard/audit/v1/audit_event_pb";
+import { consumeEventBatches, ensureStream, type EventsConnection, type EventType, type StreamOptions } from "@switchboard/events";
+import type { AuditEvent, AuditEventSchema } from "@switchboard/proto/switchboard/audit/v1/audit_event_pb";
 import type { Kysely } from "kysely";
 import type { Logger } from "@switchboard/rpc";
 import { appendEntries } from "../store/entries.js";
 import type { AuditDatabase } from "../store/schema.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export interface AuditIngestionOptions {
+  /** The durable consumer's name; replicas sharing it share the work. Default "audit-log". */
+  durable?: string;
+  /** Where the events come from. Default: SWITCHBOARD_AUDIT, `switchboard.audit.event.recorded`. */
+  source?: { stream: StreamOptions; event: EventType<typeof AuditEventSchema> };
+  /** For a durable created now: from the stream's first message (default) or only new ones. */
+  startAt?: "all" | "new";
+}
 
 /**
  * Ingests every service's audit events (stream SWITCHBOARD_AUDIT) into the
@@ -16,14 +25,16 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * entry. What has arrived is taken as a batch: per tenant one transaction,
  * one chain-head lock and one insert, in stream order; tenants in parallel.
  */
-export async function startAuditIngestion(db: Kysely<AuditDatabase>, events: EventsConnection, log: Logger, durable = "audit-log") {
-  await ensureStream(events.jsm, auditStream);
+export async function startAuditIngestion(db: Kysely<AuditDatabase>, events: EventsConnection, log: Logger, options: AuditIngestionOptions = {}) {
+  const source = options.source ?? { stream: auditStream, event: auditEventRecorded };
+  await ensureStream(events.jsm, source.stream);
   return consumeEventBatches({
     js: events.js,
     jsm: events.jsm,
-    stream: auditStream.name,
-    durable,
-    events: auditEventRecorded,
+    stream: source.stream.name,
+    durable: options.durable ?? "audit-log",
+    events: source.event,
+    startAt: options.startAt ?? "all",
     maxBatch: 500,
     log,
     async handleBatch(batch) {

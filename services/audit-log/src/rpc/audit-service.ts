@@ -4,12 +4,15 @@ import { recordAudit } from "@switchboard/audit";
 import { permissionsOf } from "@switchboard/authz";
 import { withTenant } from "@switchboard/db";
 import { ActorType, AuditOutcome } from "@switchboard/proto/switchboard/audit/v1/audit_event_pb";
-import { AuditEntrySchema, AuditService, ExportFormat, type AuditEntry } from "@switchboard/proto/switchboard/audit/v1/audit_pb";
+import { AuditEntrySchema, AuditService, CheckpointKind, ExportFormat, type AuditEntry } from "@switchboard/proto/switchboard/audit/v1/audit_pb";
 import { Code, RpcError, inRange, registerService, uuid, violations, type Caller, type ServiceImpl } from "@switchboard/rpc";
 import type { Kysely } from "kysely";
-import { verifyEntries } from "../domain/chain.js";
+import type { KeyObject } from "node:crypto";
 import { csvHeader, csvLine, jsonLine } from "../domain/export-format.js";
-import { entriesInRange, hashBefore, queryEntries, toChainEntry, type AuditEntryRow, type EntryFilter } from "../store/entries.js";
+import { toCheckpointMessage } from "../events/checkpoint-events.js";
+import { listCheckpoints } from "../store/checkpoints.js";
+import { entriesInRange, queryEntries, toChainEntry, type AuditEntryRow, type EntryFilter } from "../store/entries.js";
+import { verifyTrail } from "../store/verify-trail.js";
 import type { AuditDatabase } from "../store/schema.js";
 
 const actorTypes: Record<string, ActorType> = { user: ActorType.USER, service_account: ActorType.SERVICE_ACCOUNT, system: ActorType.SYSTEM };
@@ -64,7 +67,14 @@ function filterOf(request: { startTime?: { seconds: bigint; nanos: number }; end
   };
 }
 
-export function auditHandlers(db: Kysely<AuditDatabase>): ServiceImpl<typeof AuditService> {
+export interface AuditServiceOptions {
+  /** The checkpoint keys VerifyChain believes (by key id): the current one and listed earlier ones. */
+  trusted: Map<string, KeyObject>;
+}
+
+const kinds: Record<number, "periodic" | "retention" | undefined> = { [CheckpointKind.PERIODIC]: "periodic", [CheckpointKind.RETENTION]: "retention" };
+
+export function auditHandlers(db: Kysely<AuditDatabase>, options: AuditServiceOptions): ServiceImpl<typeof AuditService> {
   return {
     async queryEvents(request, context) {
       const { caller, tenantId } = targetTenant(context.caller, request.tenantId);
@@ -99,25 +109,50 @@ export function auditHandlers(db: Kysely<AuditDatabase>): ServiceImpl<typeof Aud
 
     async verifyChain(request, context) {
       const { caller, tenantId } = targetTenant(context.caller, request.tenantId);
-      const from = request.fromSequence > 0n ? Number(request.fromSequence) : 1;
+      const from = request.fromSequence > 0n ? Number(request.fromSequence) : undefined;
       const to = request.toSequence > 0n ? Number(request.toSequence) : undefined;
-      const result = await withTenant(db, tenantId, async (trx) => {
-        const previous = await hashBefore(trx, from);
-        if (previous === undefined) return { ok: false, checked: 0, firstBrokenSequence: from - 1, problem: `missing entry: sequence ${from - 1} is not in the trail` };
-        return verifyEntries((await entriesInRange(trx, from, to)).map(toChainEntry), previous, from);
-      });
-      await auditRead(db, caller, tenantId, "audit.chain.verified", { ok: String(result.ok), checked: result.checked });
-      return { ok: result.ok, entriesChecked: BigInt(result.checked), firstBrokenSequence: BigInt(result.firstBrokenSequence), problem: result.problem };
+      const result = await withTenant(db, tenantId, (trx) => verifyTrail(trx, from, to, options.trusted));
+      await auditRead(db, caller, tenantId, "audit.chain.verified", { ok: String(result.ok), checked: result.checked, checkpoints: result.checkpointsChecked });
+      return {
+        ok: result.ok,
+        entriesChecked: BigInt(result.checked),
+        firstBrokenSequence: BigInt(result.firstBrokenSequence),
+        problem: result.problem,
+        checkpointsChecked: BigInt(result.checkpointsChecked),
+      };
+    },
+
+    async listCheckpoints(request, context) {
+      const { caller, tenantId } = targetTenant(context.caller, request.tenantId);
+      const limit = request.pageSize <= 0 ? 50 : Math.min(request.pageSize, 500);
+      const before = request.pageToken ? parseCheckpointToken(request.pageToken) : undefined;
+      const rows = await withTenant(db, tenantId, (trx) => listCheckpoints(trx, kinds[request.kind], limit + 1, before));
+      await auditRead(db, caller, tenantId, "audit.checkpoints.listed", { returned: Math.min(rows.length, limit) });
+      const page = rows.slice(0, limit);
+      const last = page.at(-1);
+      return { checkpoints: page.map(toCheckpointMessage), nextPageToken: rows.length > limit && last ? `${last.sequence}.${last.kind}` : "" };
     },
   };
 }
 
-export function auditService(db: Kysely<AuditDatabase>) {
-  return registerService(AuditService, auditHandlers(db), {
+function parseCheckpointToken(token: string): { sequence: number; kind: string } {
+  const match = /^(\d+)\.(periodic|retention)$/.exec(token);
+  if (!match) throw RpcError.invalidArgument([{ field: "page_token", description: "is not a token this service issued" }]);
+  return { sequence: Number(match[1]), kind: match[2]! };
+}
+
+export function auditService(db: Kysely<AuditDatabase>, options: AuditServiceOptions) {
+  return registerService(AuditService, auditHandlers(db, options), {
     validate: {
       queryEvents: (r) => violations(r.tenantId ? uuid(r.tenantId, "tenant_id") : undefined, inRange(r.pageSize, 0, 500, "page_size")),
       exportEvents: (r) => violations(r.tenantId ? uuid(r.tenantId, "tenant_id") : undefined),
-      verifyChain: (r) => violations(r.tenantId ? uuid(r.tenantId, "tenant_id") : undefined),
+      verifyChain: (r) =>
+        violations(
+          r.tenantId ? uuid(r.tenantId, "tenant_id") : undefined,
+          r.fromSequence < 0n ? { field: "from_sequence", description: "must be 1 or more (0: from the oldest entry)" } : undefined,
+          r.toSequence < 0n || (r.toSequence > 0n && r.toSequence < r.fromSequence) ? { field: "to_sequence", description: "must be 0 (to the newest) or at least from_sequence" } : undefined,
+        ),
+      listCheckpoints: (r) => violations(r.tenantId ? uuid(r.tenantId, "tenant_id") : undefined, inRange(r.pageSize, 0, 500, "page_size")),
     },
   });
 }

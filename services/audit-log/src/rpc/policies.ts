@@ -6,4 +6,5 @@ export const auditPolicies = declarePolicies(AuditService, {
   queryEvents: requires("audit.read"),
   exportEvents: requires("audit.read"),
   verifyChain: requires("audit.read"),
+  listCheckpoints: requires("audit.read"),
 });

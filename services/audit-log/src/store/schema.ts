@@ -28,7 +28,20 @@ export interface ChainHeadTable {
   hash: string;
 }
 
+export interface AuditCheckpointTable {
+  tenant_id: string;
+  kind: "periodic" | "retention";
+  sequence: ColumnType<string, number, never>;
+  hash: string;
+  signed_at: string;
+  key_id: string;
+  public_key: Uint8Array;
+  signature: Uint8Array;
+  removed_entries: ColumnType<string, number, never>;
+}
+
 export interface AuditDatabase extends EventTables {
   audit_entry: AuditEntryTable;
   chain_head: ChainHeadTable;
+  audit_checkpoint: AuditCheckpointTable;
 }
