@@ -24,6 +24,10 @@ export const AuditLogConfig = z.object({
     .transform((raw) => raw.split(",").map((item) => item.trim()).filter(Boolean))
     .refine((keys) => keys.every(isBase64Of(32)), { error: "expected base64 Ed25519 public keys (32 bytes each), comma-separated" }),
   CHECKPOINT_INTERVAL: durationMs().default(5 * 60_000),
+  /** The ingestion's durable consumer; replicas share it. A new name re-reads the stream (e.g. into a new database). */
+  INGESTION_DURABLE: z.string().regex(/^[A-Za-z0-9_-]+$/, { error: "expected a consumer name: letters, digits, - and _" }).default("audit-log"),
+  /** Where a new durable starts: `all` the stream holds (default), or only `new` events. */
+  INGESTION_START_AT: z.enum(["all", "new"], { error: 'expected "all" or "new"' }).default("all"),
   /** Seven years. */
   RETENTION_DEFAULT_DAYS: positiveInt().default(2_557),
   /** Days per personal-data category where it differs from the default, e.g. `contact=730,debug_logs=30`. */

@@ -38,7 +38,7 @@ const trusted = trustedKeys([signer.publicKey, ...config.CHECKPOINT_TRUSTED_PUBL
 log.info({ event: "audit.checkpoint_key", keyId: signer.keyId, publicKey: Buffer.from(signer.publicKey).toString("base64") }, `checkpoints are signed with key ${signer.keyId}`);
 
 const events = await connectEvents({ url: config.NATS_URL, name: "audit-log", log });
-const ingestion = await startAuditIngestion(db, events, log);
+const ingestion = await startAuditIngestion(db, events, log, { durable: config.INGESTION_DURABLE, startAt: config.INGESTION_START_AT });
 const relay = startOutboxRelay({ db, js: events.js, databaseUrl: config.DATABASE_URL, log });
 const checkpoints = schedule("periodic checkpoints", config.CHECKPOINT_INTERVAL, () => signPeriodicCheckpoints(db, signer, log), log);
 const policy = { defaultDays: config.RETENTION_DEFAULT_DAYS, byCategory: config.RETENTION_BY_CATEGORY };

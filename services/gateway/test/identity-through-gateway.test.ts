@@ -3,27 +3,18 @@
 // and NATS, seeded like the local demo. Needs identity built (make test
 // builds every package before the suites run).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { fromBinary } from "@bufbuild/protobuf";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { TOTP, Secret } from "otpauth";
 import { AuditEventSchema } from "@switchboard/proto/switchboard/audit/v1/audit_event_pb";
 import { createTokenVerifier, jwksFromIdentity } from "@switchboard/authz";
-import { createTestDatabase } from "@switchboard/db/testing";
-import { checkHealth } from "@switchboard/rpc";
 import { verifyAtEdge } from "../src/edge-auth.js";
 import { startGateway, type RunningGateway } from "../src/http-server.js";
 import { publicRoutes } from "../src/routes.js";
 import { openUpstreams, type Upstreams } from "../src/upstreams.js";
+import { startBuiltIdentity, type BuiltService } from "./fixtures/built-services.js";
 
-const identityDist = fileURLToPath(new URL("../../identity/dist/", import.meta.url));
 const demo = {
   organization: "demo",
   admin: { username: "admin", password: "Harbour-Lights-2031!" },
@@ -31,46 +22,13 @@ const demo = {
   staff: { organization: "staff", username: "support", password: "Granite-Summit-8842$", totpSecret: new Secret({ size: 20 }).base32 },
 };
 
-let database: Awaited<ReturnType<typeof createTestDatabase>>;
-let identity: ChildProcess;
+let identity: BuiltService;
 let upstreams: Upstreams;
 let gateway: RunningGateway;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
 beforeAll(async () => {
-  database = await createTestDatabase({ migrationsFolder: path.join(identityDist, "migrations"), name: "e2e" });
-  const env = {
-    PATH: process.env.PATH ?? "",
-    DATABASE_URL: database.url,
-    REDIS_URL: process.env.REDIS_URL ?? "",
-    NATS_URL: process.env.NATS_URL ?? "",
-    KEY_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
-    LOG_LEVEL: "warn",
-  };
-  const demoFile = path.join(mkdtempSync(path.join(tmpdir(), "sb-e2e-")), "demo.json");
-  writeFileSync(demoFile, JSON.stringify(demo), { mode: 0o600 });
-  const seeded = spawnSync(process.execPath, [path.join(identityDist, "src/seed-demo.js")], { env: { ...env, DEMO_FILE: demoFile, DEMO_REGION: "NL" }, encoding: "utf8" });
-  if (seeded.status !== 0) throw new Error(`identity's seed-demo failed: ${seeded.stderr}`);
-
-  const port = await freePort();
-  identity = spawn(process.execPath, [path.join(identityDist, "src/main.js")], { env: { ...env, PORT: String(port), HOST: "127.0.0.1" }, stdio: "ignore" });
-  const target = `dns:///127.0.0.1:${port}`;
-  for (let waited = 0; (await checkHealth(target, "", 500).catch(() => "down")) !== "SERVING"; waited += 200) {
-    if (waited > 20_000) throw new Error("identity did not become healthy within 20 s");
-    await new Promise((r) => setTimeout(r, 200));
-  }
-
-  upstreams = openUpstreams({ identity: target });
+  identity = await startBuiltIdentity(demo);
+  upstreams = openUpstreams({ identity: identity.target });
   gateway = await startGateway({
     host: "127.0.0.1",
     port: 0,
@@ -86,8 +44,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await gateway?.close(500);
   upstreams?.close();
-  identity?.kill("SIGTERM");
-  await database?.destroy();
+  await identity?.stop();
 });
 
 async function call(method: string, body: object, token?: string): Promise<{ status: number; json: Record<string, any> }> {
