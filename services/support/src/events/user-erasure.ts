@@ -12,7 +12,7 @@ export const identityStream = { name: "SWITCHBOARD_IDENTITY", subjects: ["switch
  * and every stored line is deleted (counted before and after, audited).
  * Idempotent: a redelivery finds the sessions closed and the lines gone.
  */
-export async function startUserErasure(deps: SupportDeps, events: EventsConnection, options: { stream?: string; durable?: string } = {}) {
+export async function startUserErasure(deps: SupportDeps, events: EventsConnection, options: { stream?: string; durable?: string; event?: typeof userDeleted } = {}) {
   const stream = options.stream ?? identityStream.name;
   if (stream === identityStream.name) await ensureStream(events.jsm, identityStream);
   return consumeEvents({
@@ -20,7 +20,7 @@ export async function startUserErasure(deps: SupportDeps, events: EventsConnecti
     jsm: events.jsm,
     stream,
     durable: options.durable ?? "support-user-erasure",
-    events: userDeleted,
+    events: options.event ?? userDeleted,
     log: deps.log,
     async handle(event) {
       const deleted = await eraseUserSessions(deps, event.organizationId, event.userId);

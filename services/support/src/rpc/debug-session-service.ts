@@ -76,6 +76,7 @@ export function debugSessionHandlers(deps: SupportDeps): ServiceImpl<typeof Debu
         }
       }
       const page = rows.slice(0, limit);
+      context.log.debug({ event: "debug_session.listed", count: page.length, existenceOnly: !staff });
       return {
         sessions: page.map((row) => toSessionMessage(row, now.getTime(), !staff)),
         nextPageToken: rows.length > limit ? String(offset + limit) : "",
