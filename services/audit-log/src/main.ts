@@ -1,6 +1,7 @@
 import { assertEveryMethodDeclared, createAuthHook, createTokenVerifier, jwksFromIdentity } from "@switchboard/authz";
 import { loadConfigOrExit } from "@switchboard/config";
 import { openDatabase, pingDatabase } from "@switchboard/db";
+import { startDebugLogging } from "@switchboard/debug-sessions";
 import { connectEvents, pingEvents, startOutboxRelay } from "@switchboard/events";
 import { onShutdown, openChannel, serve } from "@switchboard/rpc";
 import { createLogger, startTelemetry } from "@switchboard/telemetry";
@@ -18,6 +19,8 @@ const db = openDatabase<AuditDatabase>(config.DATABASE_URL, { applicationName: "
 const events = await connectEvents({ url: config.NATS_URL, name: "audit-log", log });
 const ingestion = await startAuditIngestion(db, events, log);
 const relay = startOutboxRelay({ db, js: events.js, databaseUrl: config.DATABASE_URL, log });
+// Support debug sessions: a user with an active session gets their calls logged to the protected store.
+const debugLogging = await startDebugLogging({ nc: events.nc, service: "audit-log", log });
 const identity = openChannel(config.IDENTITY_ADDR);
 const verifier = createTokenVerifier({ fetchJwks: jwksFromIdentity(identity) });
 
@@ -27,6 +30,7 @@ const server = await serve({
   host: config.HOST,
   port: config.PORT,
   services,
+  callScope: debugLogging.callScope,
   authenticate: createAuthHook({ verifier, policies: auditPolicies, log }),
   readiness: { postgres: () => pingDatabase(db), nats: () => pingEvents(events) },
   log,
@@ -36,6 +40,7 @@ onShutdown(
   [
     { name: "grpc-server", close: () => server.close() },
     { name: "audit-ingestion", close: () => ingestion.stop() },
+    { name: "debug-logging", close: () => debugLogging.stop() },
     { name: "outbox-relay", close: () => relay.stop() },
     { name: "identity-channel", close: () => identity.close() },
     { name: "nats", close: () => events.close() },
