@@ -11,13 +11,14 @@ import { once } from "node:events";
 import { abortAt, clientDeadline, effectiveDeadline } from "./deadline.js";
 import { Code, RpcError, toStatus } from "./errors.js";
 import { extractTraceContext } from "./trace-context.js";
-import type { AuthHook, Caller, HandlerContext, Logger } from "./types.js";
+import type { AuthHook, CallScope, CallScopeSelector, Caller, HandlerContext, Logger } from "./types.js";
 
 /** What every call shares: set once per server by `serve`. */
 export interface CallPolicy {
   defaultDeadlineMs: number;
   authenticate: AuthHook | undefined;
   log: Logger;
+  callScope?: CallScopeSelector | undefined;
   /** Open streams, aborted on shutdown so draining does not wait for them forever. */
   openStreams: Set<AbortController>;
 }
@@ -72,9 +73,18 @@ function contextFor(
   controller: AbortController,
   deadline: number,
   caller: Caller | undefined,
-  policy: CallPolicy,
+  log: Logger,
 ): HandlerContext {
-  return { method, signal: controller.signal, deadline, metadata: call.metadata, peer: call.getPeer(), caller, log: policy.log };
+  return { method, signal: controller.signal, deadline, metadata: call.metadata, peer: call.getPeer(), caller, log };
+}
+
+/** Only an authenticated caller can have a scope; without a selector this is one property read. */
+function scopeOf(method: DescMethod, caller: Caller | undefined, policy: CallPolicy): CallScope | undefined {
+  return caller !== undefined && policy.callScope !== undefined ? policy.callScope({ caller, method, log: policy.log }) : undefined;
+}
+
+function inScope<T>(scope: CallScope | undefined, work: () => T): T {
+  return scope === undefined ? work() : scope.run(work);
 }
 
 function reportFailure(error: unknown, method: DescMethod, span: Span, log: Logger): Partial<StatusObject> {
@@ -100,13 +110,16 @@ export function unaryHandler(method: DescMethod, impl: Impl, validate: Validator
     const { span, spanContext } = startServerSpan(method, call);
 
     void context.with(spanContext, async () => {
+      let log = policy.log;
       try {
         const caller = await admit(method, call.request, call, policy, validate);
-        const handlerContext = contextFor(method, call, controller, deadline, caller, policy);
-        const result = await Promise.race([impl(call.request as never, handlerContext), rejectOnAbort(controller.signal)]);
+        const scope = scopeOf(method, caller, policy);
+        log = scope?.log ?? log;
+        const handlerContext = contextFor(method, call, controller, deadline, caller, log);
+        const result = await inScope(scope, () => Promise.race([impl(call.request as never, handlerContext), rejectOnAbort(controller.signal)]));
         callback(null, create(method.output, result as never));
       } catch (error) {
-        callback(reportFailure(error, method, span, policy.log));
+        callback(reportFailure(error, method, span, log));
       } finally {
         cancelTimer();
         span.end();
@@ -126,31 +139,37 @@ export function serverStreamingHandler(method: DescMethod, impl: Impl, validate:
     const { span, spanContext } = startServerSpan(method, call);
 
     void context.with(spanContext, async () => {
+      let log = policy.log;
       try {
         const caller = await admit(method, call.request, call, policy, validate);
-        const handlerContext = contextFor(method, call, controller, deadline, caller, policy);
-        const messages = impl(call.request as never, handlerContext) as AsyncIterable<unknown>;
-        const aborted = rejectOnAbort(controller.signal);
-        aborted.catch(() => {});
-        const iterator = messages[Symbol.asyncIterator]();
-        try {
-          for (;;) {
-            const next = await Promise.race([iterator.next(), aborted]);
-            if (next.done) break;
-            if (!call.write(create(method.output, next.value as never))) {
-              await Promise.race([once(call, "drain"), aborted]);
+        const scope = scopeOf(method, caller, policy);
+        log = scope?.log ?? log;
+        const handlerContext = contextFor(method, call, controller, deadline, caller, log);
+        // The generator's body runs on each next(): the whole loop stays in scope.
+        await inScope(scope, async () => {
+          const messages = impl(call.request as never, handlerContext) as AsyncIterable<unknown>;
+          const aborted = rejectOnAbort(controller.signal);
+          aborted.catch(() => {});
+          const iterator = messages[Symbol.asyncIterator]();
+          try {
+            for (;;) {
+              const next = await Promise.race([iterator.next(), aborted]);
+              if (next.done) break;
+              if (!call.write(create(method.output, next.value as never))) {
+                await Promise.race([once(call, "drain"), aborted]);
+              }
             }
+          } finally {
+            // Lets the handler's generator run its `finally` (unsubscribe, release).
+            void iterator.return?.();
           }
-        } finally {
-          // Lets the handler's generator run its `finally` (unsubscribe, release).
-          void iterator.return?.();
-        }
+        });
         call.end();
       } catch (error) {
         if (controller.signal.reason === clientCancelled) {
           return; // the client is gone: nobody to tell
         }
-        call.emit("error", reportFailure(error, method, span, policy.log));
+        call.emit("error", reportFailure(error, method, span, log));
       } finally {
         cancelTimer();
         policy.openStreams.delete(controller);

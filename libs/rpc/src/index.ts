@@ -10,6 +10,8 @@ export {
   registerService,
   silentLogger,
   type AuthHook,
+  type CallScope,
+  type CallScopeSelector,
   type Caller,
   type HandlerContext,
   type Logger,

@@ -4,7 +4,7 @@ import { serverStreamingHandler, unaryHandler, type CallPolicy } from "./handler
 import { attachHealth, type HealthReporter, type ReadinessCheck } from "./health.js";
 import { attachReflection } from "./reflection.js";
 import { toGrpcServiceDefinition } from "./service-definition.js";
-import { silentLogger, type AuthHook, type Logger, type ServiceRegistration } from "./types.js";
+import { silentLogger, type AuthHook, type CallScopeSelector, type Logger, type ServiceRegistration } from "./types.js";
 
 export interface ServeOptions {
   /** Bind address; `0.0.0.0` in a pod, `127.0.0.1` locally. */
@@ -16,6 +16,11 @@ export interface ServeOptions {
   readiness?: Record<string, ReadinessCheck>;
   authenticate?: AuthHook;
   log?: Logger;
+  /**
+   * Per-call logging scope chosen from the authenticated caller (support
+   * debug sessions, libs/debug-sessions). Without it every call logs to `log`.
+   */
+  callScope?: CallScopeSelector;
   /** Deadline for unary calls whose client set none. */
   defaultDeadlineMs?: number;
   /** Largest request or response message, in bytes. */
@@ -99,6 +104,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     defaultDeadlineMs: options.defaultDeadlineMs ?? serverDefaults.defaultDeadlineMs,
     authenticate: options.authenticate,
     log,
+    callScope: options.callScope,
     openStreams: new Set(),
   };
   for (const registration of options.services) {

@@ -34,6 +34,24 @@ export interface Logger {
 
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
+/**
+ * A per-call logging scope, e.g. a support debug session for the caller:
+ * handlers get `log` as `context.log`, and the handler runs inside `run`
+ * (AsyncLocalStorage), so code below it that asks for the current logger
+ * finds the same one.
+ */
+export interface CallScope {
+  readonly log: Logger;
+  run<T>(work: () => T): T;
+}
+
+/**
+ * Picks a call's scope from the verified caller, never from request
+ * metadata a client can set. Runs on every authenticated call: keep it to a
+ * map lookup; undefined (the usual answer) leaves the call untouched.
+ */
+export type CallScopeSelector = (call: { caller: Caller; method: DescMethod; log: Logger }) => CallScope | undefined;
+
 /** What a handler knows about the call besides the request. */
 export interface HandlerContext {
   readonly method: DescMethod;

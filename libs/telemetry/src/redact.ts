@@ -71,9 +71,17 @@ export function isSensitiveKey(key: string): boolean {
   return SENSITIVE_KEYS.has(key.toLowerCase().replace(/[-_]/g, ""));
 }
 
+/** What a redaction pass removes: values under some keys, and patterns in free text. */
+interface Rules {
+  readonly isSensitive: (key: string) => boolean;
+  readonly scrub: (text: string) => string;
+}
+
+const personalData: Rules = { isSensitive: isSensitiveKey, scrub: scrubText };
+
 /** Returns `value` with personal data removed; the same reference when nothing changed. */
 export function redactValue(value: unknown): unknown {
-  return redactAny(value, [], 0);
+  return redactAny(personalData, value, [], 0);
 }
 
 /** Scrubs e-mail addresses and phone-number-like digit runs from free text. */
@@ -81,27 +89,27 @@ export function scrubText(text: string): string {
   return scrubPhoneNumbers(scrubEmails(text));
 }
 
-function redactAny(value: unknown, ancestors: object[], depth: number): unknown {
-  if (typeof value === "string") return scrubText(value);
+function redactAny(rules: Rules, value: unknown, ancestors: object[], depth: number): unknown {
+  if (typeof value === "string") return rules.scrub(value);
   if (typeof value !== "object" || value === null) return value;
   if (ancestors.includes(value)) return CIRCULAR;
   if (depth >= MAX_DEPTH) return TOO_DEEP;
   ancestors.push(value);
   try {
-    if (Array.isArray(value)) return redactArray(value, ancestors, depth);
-    if (value instanceof Error) return redactError(value, ancestors, depth);
-    if (isPlainObject(value)) return redactObject(value as Record<string, unknown>, ancestors, depth);
+    if (Array.isArray(value)) return redactArray(rules, value, ancestors, depth);
+    if (value instanceof Error) return redactError(rules, value, ancestors, depth);
+    if (isPlainObject(value)) return redactObject(rules, value as Record<string, unknown>, ancestors, depth);
     return value; // Date, Buffer, Map ...: serialised by their own rules, no free text
   } finally {
     ancestors.pop();
   }
 }
 
-function redactArray(array: readonly unknown[], ancestors: object[], depth: number): unknown[] {
+function redactArray(rules: Rules, array: readonly unknown[], ancestors: object[], depth: number): unknown[] {
   let copy: unknown[] | undefined;
   for (let i = 0; i < array.length; i++) {
     const item = array[i];
-    const redacted = redactAny(item, ancestors, depth + 1);
+    const redacted = redactAny(rules, item, ancestors, depth + 1);
     if (redacted !== item) {
       copy ??= array.slice();
       copy[i] = redacted;
@@ -110,11 +118,11 @@ function redactArray(array: readonly unknown[], ancestors: object[], depth: numb
   return copy ?? (array as unknown[]);
 }
 
-function redactObject(object: Record<string, unknown>, ancestors: object[], depth: number): Record<string, unknown> {
+function redactObject(rules: Rules, object: Record<string, unknown>, ancestors: object[], depth: number): Record<string, unknown> {
   let copy: Record<string, unknown> | undefined;
   for (const key of Object.keys(object)) {
     const item = object[key];
-    const redacted = redactEntry(key, item, ancestors, depth);
+    const redacted = redactEntry(rules, key, item, ancestors, depth);
     if (redacted !== item) {
       copy ??= { ...object };
       copy[key] = redacted;
@@ -123,11 +131,11 @@ function redactObject(object: Record<string, unknown>, ancestors: object[], dept
   return copy ?? object;
 }
 
-function redactEntry(key: string, value: unknown, ancestors: object[], depth: number): unknown {
+function redactEntry(rules: Rules, key: string, value: unknown, ancestors: object[], depth: number): unknown {
   if (value === undefined || value === null) return value;
   if (TRUSTED_KEYS.has(key)) return value;
-  if (isSensitiveKey(key)) return REDACTED;
-  return redactAny(value, ancestors, depth + 1);
+  if (rules.isSensitive(key)) return REDACTED;
+  return redactAny(rules, value, ancestors, depth + 1);
 }
 
 /**
@@ -136,14 +144,14 @@ function redactEntry(key: string, value: unknown, ancestors: object[], depth: nu
  * and stacks quote the input that failed. An error `code` is kept when it
  * is a status number or an ERROR_CODE, since that is what operators search.
  */
-function redactError(error: Error, ancestors: object[], depth: number): Record<string, unknown> {
-  const plain: Record<string, unknown> = { type: error.constructor?.name ?? error.name, message: scrubText(error.message) };
-  if (error.stack !== undefined) plain.stack = scrubText(error.stack);
+function redactError(rules: Rules, error: Error, ancestors: object[], depth: number): Record<string, unknown> {
+  const plain: Record<string, unknown> = { type: error.constructor?.name ?? error.name, message: rules.scrub(error.message) };
+  if (error.stack !== undefined) plain.stack = rules.scrub(error.stack);
   for (const key of Object.keys(error)) {
     const item = (error as unknown as Record<string, unknown>)[key];
-    plain[key] = key === "code" && isErrorCode(item) ? item : redactEntry(key, item, ancestors, depth);
+    plain[key] = key === "code" && isErrorCode(item) ? item : redactEntry(rules, key, item, ancestors, depth);
   }
-  if (error.cause !== undefined) plain.cause = redactAny(error.cause, ancestors, depth + 1);
+  if (error.cause !== undefined) plain.cause = redactAny(rules, error.cause, ancestors, depth + 1);
   return plain;
 }
 
@@ -257,4 +265,52 @@ function isInsideToken(text: string, start: number, end: number): boolean {
   if ((before === "-" || before === ".") && WORD_CHAR.test(text[start - 2] ?? "")) return true;
   if (after === "-" && /[A-Za-z]/.test(text[end + 1] ?? "")) return true;
   return false;
+}
+
+// ---- secrets only (debug sessions) -----------------------------------------
+
+// A debug session may log a user's personal data (that is its point), but
+// never credentials. A key is secret when, lower-cased without "_" and "-",
+// it is one of these or contains one of the fragments.
+const SECRET_KEYS = new Set(["code", "totp", "otp", "pin", "cookie", "setcookie", "authorization", "recoverycode", "recoverycodes", "passphrase"]);
+const SECRET_KEY_FRAGMENTS = ["password", "secret", "token", "apikey", "privatekey", "credential", "passcode", "totp", "mfacode", "otpcode", "authcode", "verificationcode"];
+
+export function isSecretKey(key: string): boolean {
+  const normalized = key.toLowerCase().replace(/[-_]/g, "");
+  return SECRET_KEYS.has(normalized) || normalized.endsWith("otp") || SECRET_KEY_FRAGMENTS.some((fragment) => normalized.includes(fragment));
+}
+
+// Each pattern has a single quantified run bounded by a class that cannot
+// match its own delimiter, so matching stays linear on hostile input.
+const JWT = /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
+const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi;
+const OTPAUTH_URI = /otpauth:\/\/[^\s"']+/gi;
+const SECRET_ASSIGNMENT = /\b(password|passwd|pwd|secret|token|access_token|refresh_token|api_key|apikey|code|otp|totp)(["']?\s*[=:]\s*["']?)[^\s&"',;}]+/gi;
+// identity's refresh tokens: <tenant uuid>.<session uuid>.<base64url secret>
+const REFRESH_TOKEN = /\b[0-9a-f]{8}-[0-9a-f-]{27}\.[0-9a-f]{8}-[0-9a-f-]{27}\.[A-Za-z0-9_-]{16,}/gi;
+const URL_PASSWORD = /(\/\/[^\s:/@]+):[^\s@/]+@/g;
+const OTP_IN_PROSE = /\b(code|otp|totp|passcode)(\s+is)?(\s*#?\s*)\d{6,8}\b/gi;
+
+/** Scrubs tokens, passwords and one-time codes from free text; personal data stays. */
+export function scrubSecrets(text: string): string {
+  if (text.length < 4) return text;
+  return text
+    .replace(JWT, REDACTED)
+    .replace(REFRESH_TOKEN, REDACTED)
+    .replace(BEARER, (_match, scheme: string) => `${scheme} ${REDACTED}`)
+    .replace(OTPAUTH_URI, REDACTED)
+    .replace(SECRET_ASSIGNMENT, (_match, key: string, separator: string) => `${key}${separator}${REDACTED}`)
+    .replace(URL_PASSWORD, (_match, user: string) => `${user}:${REDACTED}@`)
+    .replace(OTP_IN_PROSE, (_match, word: string, is: string | undefined, separator: string) => `${word}${is ?? ""}${separator}${REDACTED}`);
+}
+
+const secretsOnly: Rules = { isSensitive: isSecretKey, scrub: scrubSecrets };
+
+/**
+ * Redaction for a support debug session's own store: passwords, tokens,
+ * one-time codes and secrets go, at any depth and inside free text; names,
+ * numbers and addresses stay, because finding the problem needs them.
+ */
+export function redactSecrets(value: unknown): unknown {
+  return redactAny(secretsOnly, value, [], 0);
 }

@@ -1,6 +1,7 @@
 import { assertEveryMethodDeclared, createAuthHook, createTokenVerifier, jwksFromIdentity } from "@switchboard/authz";
 import { loadConfigOrExit } from "@switchboard/config";
 import { openDatabase, pingDatabase } from "@switchboard/db";
+import { startDebugLogging } from "@switchboard/debug-sessions";
 import { connectEvents, pingEvents, startOutboxRelay } from "@switchboard/events";
 import { onShutdown, openChannel, serve } from "@switchboard/rpc";
 import { createLogger, startTelemetry } from "@switchboard/telemetry";
@@ -43,6 +44,8 @@ const relay = startOutboxRelay({ db, js: events.js, databaseUrl: config.DATABASE
 const checkpoints = schedule("periodic checkpoints", config.CHECKPOINT_INTERVAL, () => signPeriodicCheckpoints(db, signer, log), log);
 const policy = { defaultDays: config.RETENTION_DEFAULT_DAYS, byCategory: config.RETENTION_BY_CATEGORY };
 const retention = schedule("retention", config.RETENTION_INTERVAL, () => applyRetention(db, { signer, trusted, policy, log }), log);
+// Support debug sessions: a user with an active session gets their calls logged to the protected store.
+const debugLogging = await startDebugLogging({ nc: events.nc, service: "audit-log", log });
 const identity = openChannel(config.IDENTITY_ADDR);
 const verifier = createTokenVerifier({ fetchJwks: jwksFromIdentity(identity) });
 
@@ -52,6 +55,7 @@ const server = await serve({
   host: config.HOST,
   port: config.PORT,
   services,
+  callScope: debugLogging.callScope,
   authenticate: createAuthHook({ verifier, policies: auditPolicies, log }),
   readiness: { postgres: () => pingDatabase(db), nats: () => pingEvents(events) },
   log,
@@ -63,6 +67,7 @@ onShutdown(
     { name: "audit-ingestion", close: () => ingestion.stop() },
     { name: "checkpoints", close: () => checkpoints.stop() },
     { name: "retention", close: () => retention.stop() },
+    { name: "debug-logging", close: () => debugLogging.stop() },
     { name: "outbox-relay", close: () => relay.stop() },
     { name: "identity-channel", close: () => identity.close() },
     { name: "nats", close: () => events.close() },

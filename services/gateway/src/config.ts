@@ -14,6 +14,7 @@ export const UPSTREAM_VARIABLES = {
   screenpop: "SCREENPOP_ADDR",
   auditLog: "AUDIT_LOG_ADDR",
   privacyRequests: "PRIVACY_REQUESTS_ADDR",
+  support: "SUPPORT_ADDR",
 } as const;
 
 export type UpstreamName = keyof typeof UPSTREAM_VARIABLES;
@@ -56,6 +57,7 @@ export const GatewayConfig = z
     SCREENPOP_ADDR: grpcTarget().optional(),
     AUDIT_LOG_ADDR: grpcTarget().optional(),
     PRIVACY_REQUESTS_ADDR: grpcTarget().optional(),
+    SUPPORT_ADDR: grpcTarget().optional(),
   })
   // TLS needs both files. These run even when other variables are bad, so one pass lists every problem.
   .refine((config) => config.TLS_CERT_FILE === undefined || config.TLS_KEY_FILE !== undefined, {

@@ -5,6 +5,7 @@ import { AuthService } from "@switchboard/proto/switchboard/identity/v1/auth_pb"
 import { OrganizationService } from "@switchboard/proto/switchboard/identity/v1/organizations_pb";
 import { ServiceAccountService } from "@switchboard/proto/switchboard/identity/v1/service_accounts_pb";
 import { UserService } from "@switchboard/proto/switchboard/identity/v1/users_pb";
+import { DebugSessionService } from "@switchboard/proto/switchboard/support/v1/debug_sessions_pb";
 import type { Channel } from "@switchboard/rpc";
 import type { Upstreams } from "./upstreams.js";
 
@@ -45,5 +46,6 @@ export function publicRoutes(upstreams: Upstreams): RouteTable {
     );
   }
   if (upstreams.targets.auditLog) routes.push(expose(AuditService, upstreams.channel("auditLog")));
+  if (upstreams.targets.support) routes.push(expose(DebugSessionService, upstreams.channel("support")));
   return routes;
 }

@@ -3,6 +3,7 @@ import { assertEveryMethodDeclared, createAuthHook, createTokenVerifier } from "
 import { loadConfigOrExit } from "@switchboard/config";
 import { createKeyring, localKeyWrapper } from "@switchboard/crypto";
 import { openDatabase, pingDatabase } from "@switchboard/db";
+import { startDebugLogging } from "@switchboard/debug-sessions";
 import { connectEvents, ensureStream, pingEvents, startOutboxRelay } from "@switchboard/events";
 import { onShutdown, serve } from "@switchboard/rpc";
 import { createLogger, startTelemetry } from "@switchboard/telemetry";
@@ -34,6 +35,8 @@ const events = await connectEvents({ url: config.NATS_URL, name: "identity", log
 await ensureStream(events.jsm, identityStream);
 await ensureStream(events.jsm, auditStream);
 const relay = startOutboxRelay({ db, js: events.js, databaseUrl: config.DATABASE_URL, log });
+// Support debug sessions: a user with an active session gets their calls logged to the protected store.
+const debugLogging = await startDebugLogging({ nc: events.nc, service: "identity", log });
 
 const wrapper = localKeyWrapper(config.KEY_ENCRYPTION_KEY);
 const lifetimes = {
@@ -72,6 +75,7 @@ const server = await serve({
   host: config.HOST,
   port: config.PORT,
   services,
+  callScope: debugLogging.callScope,
   authenticate: createAuthHook({ verifier, policies: identityPolicies, log }),
   readiness: { postgres: () => pingDatabase(db), redis: () => redis.ping(), nats: () => pingEvents(events) },
   log,
@@ -87,6 +91,7 @@ onShutdown(
   [
     { name: "grpc-server", close: () => server.close() },
     { name: "jobs", close: () => [rotation, reviewClosing].forEach(clearInterval) },
+    { name: "debug-logging", close: () => debugLogging.stop() },
     { name: "outbox-relay", close: () => relay.stop() },
     { name: "nats", close: () => events.close() },
     { name: "redis", close: () => redis.quit() },
