@@ -4,7 +4,7 @@
 SHELL := /usr/bin/env bash
 .DEFAULT_GOAL := help
 
-.PHONY: help up down test bench proto lint fmt infra infra-down deps build clean
+.PHONY: help up down test bench proto lint fmt infra infra-down deps build clean tools kind-up kind-down
 
 help: ## list the targets
 	@awk 'BEGIN { FS = ":.*## " } /^[a-z-]+:.*## / { printf "  make %-11s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
@@ -44,3 +44,12 @@ build: deps ## generate protobuf code and build every package
 
 clean: ## stop everything, remove .run/ (databases included) and build output
 	@bash scripts/clean.sh
+
+tools: ## install the pinned helm and kind into .tools/bin (go install) when missing
+	@bash scripts/install-tools.sh
+
+kind-up: tools ## local Kubernetes (Docker + kind): build the images, install the chart, print how to reach it
+	@bash scripts/kind-up.sh
+
+kind-down: tools ## delete the local kind cluster
+	@bash scripts/kind-down.sh

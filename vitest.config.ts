@@ -6,7 +6,7 @@ import { defineConfig } from "vitest/config";
 // stream names, own Redis key prefix), so files run in parallel safely.
 export default defineConfig({
   test: {
-    projects: ["libs/*", "services/*"],
+    projects: ["libs/*", "services/*", "deploy/helm"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make test` (and .ci/run): everything a fresh clone needs, then every check.
-#   dependencies -> PostgreSQL/Redis/NATS -> buf generate + buf lint
+#   dependencies (npm, pinned helm) -> PostgreSQL/Redis/NATS -> buf generate + buf lint
 #   -> turbo build + typecheck -> vitest over every workspace
 # Ends with one line "tests: N passed, M failed" and a non-zero exit when
 # anything failed or no test ran. Servers given by POSTGRES_URL, REDIS_URL
@@ -34,6 +34,8 @@ NODE
 main() {
   cd "$REPO_ROOT"
   bash scripts/install-deps.sh
+  # The chart tests run helm from .tools/bin; installed once, then a no-op.
+  bash scripts/install-tools.sh helm
   bash scripts/infra-up.sh
   # shellcheck source=/dev/null
   source "$ENV_FILE"
