@@ -21,6 +21,7 @@ const suiteTitles: Record<string, string> = {
   baselines: "Baselines (foundation)",
   identity: "Identity: token verification and sign-in",
   audit: "Audit log: appending to the hash chain",
+  telephony: "Telephony gateway: inbound call events",
 };
 
 function cpuModel(): string {
@@ -85,6 +86,10 @@ export async function writeResults(report: Report): Promise<string> {
     "- L1/L8 are the audit-log's storage path: one transaction per event, serialised per tenant on its chain head. The",
     "  issue's goal is at least 5,000 events/s from JetStream to a committed entry; where L8 falls short, ingestion must",
     "  batch several events per transaction (one chain-head lock, one multi-row insert).",
+    "- C64 is the telephony gateway's inbound path: a fake AMI peer writes a DialBegin, the gateway parses it, tracks the",
+    "  call, normalises the numbers and publishes RINGING; the op ends at JetStream's ack. Its p50/p99 are the latency the",
+    "  gateway adds per event on top of a publish; its throughput against J (bare publishes, 500 in flight) is what one",
+    "  PBX link can carry.",
     "",
   );
   const file = fileURLToPath(new URL("../RESULTS.md", import.meta.url));

@@ -35,6 +35,8 @@ export const figures: Figure[] = [
 
   { id: "L1", suite: "audit", label: "audit chain append, one tenant (transaction per event)", operation: "audit-append", concurrency: 8, args: { tenants: "1" }, compareWith: { id: "P16", on: "throughput" } },
   { id: "L8", suite: "audit", label: "audit chain append, eight tenants (transaction per event)", operation: "audit-append", concurrency: 8, args: { tenants: "8" }, compareWith: { id: "L1", on: "throughput" } },
+
+  { id: "C64", suite: "telephony", label: "inbound call events, fake AMI peer → JetStream ack (per event)", operation: "telephony-ami-inbound", concurrency: 64, compareWith: { id: "J", on: "throughput" } },
 ];
 
 /** `chosen` plus every figure they are compared with (transitively), in catalogue order. */

@@ -19,6 +19,7 @@ import { migrateToLatest, openDatabase, withTenant } from "@switchboard/db";
 // The audit-log service's own append path, measured as it runs.
 import { appendEntry } from "../../../services/audit-log/src/store/entries.js";
 import type { AuditDatabase } from "../../../services/audit-log/src/store/schema.js";
+import { amiInboundOperation } from "./telephony.js";
 
 export interface Operation {
   run(): Promise<unknown>;
@@ -136,6 +137,9 @@ export const operations: Record<string, OperationFactory> = {
       close: () => db.destroy(),
     };
   },
+
+  /** Inbound call events: a fake AMI peer's DialBegin to the RINGING event acked by JetStream. */
+  "telephony-ami-inbound": () => amiInboundOperation(),
 
   /** Sign-in cost: one Argon2id verification at identity's parameters (m=19 MiB, t=2, p=1). */
   async "argon2-verify"() {
