@@ -21,6 +21,7 @@ const suiteTitles: Record<string, string> = {
   baselines: "Baselines (foundation)",
   identity: "Identity: token verification and sign-in",
   audit: "Audit log: appending to the hash chain",
+  telephony: "Telephony gateway: inbound call events",
 };
 
 function cpuModel(): string {
@@ -88,6 +89,10 @@ export async function writeResults(report: Report): Promise<string> {
     "  consumer, committed per tenant in one transaction (one chain-head lock, one multi-row insert). The issue's goal is",
     "  at least 5,000 events/s from JetStream to a committed entry. I1 is read against J (publishing alone).",
     "- L1/L8 are the one-event-per-transaction path (appendEntry) for comparison: what ingestion would reach without batching.",
+    "- C64 is the telephony gateway's inbound path: a fake AMI peer writes a DialBegin, the gateway parses it, tracks the",
+    "  call, normalises the numbers and publishes RINGING; the op ends at JetStream's ack. Its p50/p99 are the latency the",
+    "  gateway adds per event on top of a publish; its throughput against J (bare publishes, 500 in flight) is what one",
+    "  PBX link can carry.",
     "",
   );
   const file = fileURLToPath(new URL("../RESULTS.md", import.meta.url));

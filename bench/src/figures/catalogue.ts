@@ -39,6 +39,8 @@ export const figures: Figure[] = [
   { id: "I1", suite: "audit", label: "audit ingestion, JetStream to committed chain entry, one tenant (two batches of 1,000 in flight)", operation: "audit-ingest", concurrency: 2, args: { tenants: "1", batch: "1000" }, compareWith: { id: "J", on: "throughput" }, unit: "events" },
   { id: "I8", suite: "audit", label: "audit ingestion, JetStream to committed chain entry, eight tenants", operation: "audit-ingest", concurrency: 2, args: { tenants: "8", batch: "1000" }, compareWith: { id: "I1", on: "throughput" }, unit: "events" },
   { id: "L8", suite: "audit", label: "audit chain append, eight tenants (transaction per event)", operation: "audit-append", concurrency: 8, args: { tenants: "8" }, compareWith: { id: "L1", on: "throughput" } },
+
+  { id: "C64", suite: "telephony", label: "inbound call events, fake AMI peer → JetStream ack (per event)", operation: "telephony-ami-inbound", concurrency: 64, compareWith: { id: "J", on: "throughput" } },
 ];
 
 /** `chosen` plus every figure they are compared with (transitively), in catalogue order. */

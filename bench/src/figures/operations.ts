@@ -23,6 +23,7 @@ import { benchAuditRecorded, benchAuditStream } from "./bench-audit-stream.js";
 import { spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import type { AuditDatabase } from "../../../services/audit-log/src/store/schema.js";
+import { amiInboundOperation } from "./telephony.js";
 
 export interface Operation {
   run(): Promise<unknown>;
@@ -191,6 +192,9 @@ export const operations: Record<string, OperationFactory> = {
       },
     };
   },
+
+  /** Inbound call events: a fake AMI peer's DialBegin to the RINGING event acked by JetStream. */
+  "telephony-ami-inbound": () => amiInboundOperation(),
 
   /** Sign-in cost: one Argon2id verification at identity's parameters (m=19 MiB, t=2, p=1). */
   async "argon2-verify"() {

@@ -6,6 +6,8 @@ import { OrganizationService } from "@switchboard/proto/switchboard/identity/v1/
 import { ServiceAccountService } from "@switchboard/proto/switchboard/identity/v1/service_accounts_pb";
 import { UserService } from "@switchboard/proto/switchboard/identity/v1/users_pb";
 import { DebugSessionService } from "@switchboard/proto/switchboard/support/v1/debug_sessions_pb";
+import { PbxConnectionService } from "@switchboard/proto/switchboard/telephony/v1/pbx_connections_pb";
+import { TelephonyService } from "@switchboard/proto/switchboard/telephony/v1/telephony_pb";
 import type { Channel } from "@switchboard/rpc";
 import type { Upstreams } from "./upstreams.js";
 
@@ -47,5 +49,7 @@ export function publicRoutes(upstreams: Upstreams): RouteTable {
   }
   if (upstreams.targets.auditLog) routes.push(expose(AuditService, upstreams.channel("auditLog")));
   if (upstreams.targets.support) routes.push(expose(DebugSessionService, upstreams.channel("support")));
+  if (upstreams.targets.telephony) routes.push(expose(TelephonyService, upstreams.channel("telephony")));
+  if (upstreams.targets.telephony) routes.push(expose(PbxConnectionService, upstreams.channel("telephony")));
   return routes;
 }

@@ -1,0 +1,22 @@
+/**
+ * What an adapter observed about a call, in the PBX's own terms but no
+ * longer in its protocol: the call tracker turns these into call states.
+ * Several protocol events may say the same thing (DialBegin and Newstate
+ * Ringing both mean "rings"); the tracker keeps one of each.
+ */
+export type CallSignal =
+  | {
+      kind: "ringing";
+      /** The PBX's id for the whole call (AMI Linkedid, ESL Channel-Call-UUID, the webhook's call_id). */
+      callId: string;
+      /** The endpoint that rings, e.g. "1001". */
+      extension: string;
+      /** Calling and called number exactly as the PBX sent them. */
+      caller: string;
+      callee: string;
+      time: Date;
+      /** Set by vendors that say so themselves (webhooks). */
+      direction?: "inbound" | "outbound";
+    }
+  | { kind: "answered"; callId: string; time: Date }
+  | { kind: "ended"; callId: string; time: Date };
