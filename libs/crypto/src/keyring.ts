@@ -43,6 +43,12 @@ export interface Keyring {
   encrypt(trx: Transaction<any>, tenantId: string, scope: string, plaintext: string, aad: string): Promise<Buffer>;
   /** Throws DecryptionError (altered, or another field/scope/tenant) or KeyDestroyedError (shredded). */
   decrypt(trx: Transaction<any>, tenantId: string, scope: string, ciphertext: Uint8Array, aad: string): Promise<string>;
+  /**
+   * Like decrypt, without I/O: undefined when the key is not in this keyring's
+   * memory (then call decrypt in a transaction). For hot paths such as a cache
+   * hit, which must not open a database transaction per call.
+   */
+  decryptCached(tenantId: string, scope: string, ciphertext: Uint8Array, aad: string): string | undefined;
   /** HMAC-SHA256 of `value` under the tenant's index key, for equality search. Normalise `value` first. */
   blindIndex(trx: Transaction<any>, tenantId: string, value: string): Promise<Buffer>;
   /** Starts a new data key version for new encryptions; older versions still decrypt. Returns the new version. */
@@ -218,6 +224,19 @@ export function createKeyring(options: KeyringOptions): Keyring {
       assertKeyOwner(tenantId, scope);
       const version = readKeyVersion(ciphertext);
       const key = await keyVersion(trx, { tenantId, scope, purpose: "data", version });
+      try {
+        return openField(key, ciphertext, describeFieldContext(tenantId, scope, aad));
+      } finally {
+        key.fill(0);
+      }
+    },
+
+    decryptCached(tenantId, scope, ciphertext, aad) {
+      assertKeyOwner(tenantId, scope);
+      const version = readKeyVersion(ciphertext);
+      const cached = keys.get(keyId({ tenantId, scope, purpose: "data", version }));
+      if (!cached) return undefined;
+      const key = Buffer.from(cached.key);
       try {
         return openField(key, ciphertext, describeFieldContext(tenantId, scope, aad));
       } finally {
