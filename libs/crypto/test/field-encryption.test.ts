@@ -60,6 +60,14 @@ describe("field encryption", () => {
     expect(fresh.decryptCached(tenantA, sourceScope, ciphertext, aad)).toBeUndefined();
   });
 
+  it("computes a blind index without I/O once the index key is in memory", async () => {
+    const fresh = createKeyring({ wrapper });
+    expect(fresh.blindIndexCached(tenantA, "+31356990230")).toBeUndefined();
+    const index = await withTenant(test.db, tenantA, (trx) => fresh.blindIndex(trx, tenantA, "+31356990230"));
+    expect(fresh.blindIndexCached(tenantA, "+31356990230")?.equals(index)).toBe(true);
+    expect(fresh.blindIndexCached(tenantB, "+31356990230")).toBeUndefined();
+  });
+
   it("writes format 1, the key version, a nonce, the ciphertext and a tag", async () => {
     const ciphertext = await encryptFor(tenantA, email);
     expect(ciphertext[0]).toBe(1);
