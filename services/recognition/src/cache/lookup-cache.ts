@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
 
 /**
@@ -17,7 +18,8 @@ export interface CachedMatch {
 export type CacheRead =
   | { kind: "hit"; matches: CachedMatch[] }
   | { kind: "unknown" }
-  | { kind: "miss" }
+  /** Not cached; `block` is the marker a recent change left, which a fill may replace. */
+  | { kind: "miss"; block?: string }
   | { kind: "unavailable"; reason: string };
 
 export interface LookupCacheOptions {
@@ -35,7 +37,11 @@ export interface LookupCacheOptions {
 }
 
 const UNKNOWN = "0";
-const BLOCKED = "~";
+const BLOCK = "~";
+
+// Replaces a block marker, but only the one the lookup saw: if another change
+// blocked the number again since, the lookup's data may be stale.
+const replaceBlock = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) end return nil`;
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -69,6 +75,9 @@ function decode(value: string): CachedMatch[] {
  */
 export function createLookupCache(options: LookupCacheOptions) {
   const { redis, prefix } = options;
+  if (!("replaceBlock" in redis)) redis.defineCommand("replaceBlock", { numberOfKeys: 1, lua: replaceBlock });
+  const replace = (key: string, block: string, value: string, ttlMs: number) =>
+    (redis as unknown as { replaceBlock(key: string, block: string, value: string, ttl: number): Promise<unknown> }).replaceBlock(key, block, value, ttlMs);
   const blockMs = options.blockMs ?? 2_000;
   const keyOf = (tenantId: string, numberIndex: Buffer) => `${prefix}${tenantId}:${numberIndex.toString("base64url")}`;
   const keysOf = (tenantId: string, indexes: Buffer[]) => [...new Set(indexes.map((index) => keyOf(tenantId, index)))];
@@ -88,27 +97,30 @@ export function createLookupCache(options: LookupCacheOptions) {
       } catch (error) {
         return { kind: "unavailable", reason: (error as Error).message };
       }
-      if (value === null || value === BLOCKED) return { kind: "miss" };
+      if (value === null) return { kind: "miss" };
+      if (value.startsWith(BLOCK)) return { kind: "miss", block: value };
       if (value === UNKNOWN) return { kind: "unknown" };
       return { kind: "hit", matches: decode(value) };
     },
 
     /**
-     * Stores what Postgres answered — unless the number changed a moment ago
-     * (NX: its block is still there), in which case the next lookup reads
-     * Postgres again. Failures are the caller's to log, never to surface.
+     * Stores what Postgres answered. A change to the number's records leaves
+     * a block marker: a lookup that read Postgres before that change (it saw
+     * no marker, or an older one) cannot overwrite it, while one that saw the
+     * current marker read after the change's commit and may. Failures are
+     * the caller's to log, never to surface.
      */
-    async fill(tenantId: string, numberIndex: Buffer, matches: CachedMatch[], timeoutMs: number): Promise<void> {
+    async fill(tenantId: string, numberIndex: Buffer, matches: CachedMatch[], timeoutMs: number, block?: string): Promise<void> {
       const key = keyOf(tenantId, numberIndex);
-      const write = matches.length === 0 ? redis.set(key, UNKNOWN, "PX", options.negativeTtlMs, "NX") : redis.set(key, encode(matches), "PX", options.ttlMs, "NX");
-      await withTimeout(write, timeoutMs);
+      const [value, ttl] = matches.length === 0 ? [UNKNOWN, options.negativeTtlMs] : [encode(matches), options.ttlMs];
+      await withTimeout(block ? replace(key, block, value, ttl) : redis.set(key, value, "PX", ttl, "NX"), timeoutMs);
     },
 
     /** After a change to the records behind these numbers: their entries go, and stay out for `blockMs`. */
     async invalidate(tenantId: string, numberIndexes: Buffer[]): Promise<void> {
       await inChunks(keysOf(tenantId, numberIndexes), async (chunk) => {
         const pipeline = redis.pipeline();
-        for (const key of chunk) pipeline.set(key, BLOCKED, "PX", blockMs);
+        for (const key of chunk) pipeline.set(key, `${BLOCK}${randomBytes(8).toString("base64url")}`, "PX", blockMs);
         const results = await pipeline.exec();
         const failed = results?.find(([error]) => error);
         if (failed) throw failed[0];

@@ -104,7 +104,8 @@ async function recognize(deps: RecognitionDeps, tenantId: string, raw: string, d
     return { cachedRows, matches: await openStored(deps, trx, tenantId, cachedRows) };
   });
   if (cached.kind !== "unavailable" && Date.now() < deadline) {
-    await deps.cache.fill(tenantId, numberIndex, stored.cachedRows, Math.min(deps.cacheTimeoutMs, Math.max(1, deadline - Date.now()))).catch((error: Error) => {
+    const block = cached.kind === "miss" ? cached.block : undefined;
+    await deps.cache.fill(tenantId, numberIndex, stored.cachedRows, Math.min(deps.cacheTimeoutMs, Math.max(1, deadline - Date.now())), block).catch((error: Error) => {
       deps.log.warn({ event: "lookup.cache_fill_failed", tenantId, reason: error.message });
     });
   }

@@ -94,7 +94,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     return { metadata: { authorization: `Bearer ${token}` } };
   };
 
-  return {
+  const harness: Harness = {
     database,
     redis,
     prefix,
@@ -115,13 +115,14 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     async close() {
       channel.close();
       await server.close(500);
-      const keys = await this.cacheKeys().catch(() => []);
+      const keys = await harness.cacheKeys().catch(() => []);
       if (keys.length > 0) await redis.unlink(...keys).catch(() => {});
       redis.disconnect();
       deps.keyring.clear();
       await database.destroy();
     },
   };
+  return harness;
 }
 
 /** A tenant with its admin, agent, sync account and a data source, ready to sync. */
