@@ -5,6 +5,9 @@ import { AuthService } from "@switchboard/proto/switchboard/identity/v1/auth_pb"
 import { OrganizationService } from "@switchboard/proto/switchboard/identity/v1/organizations_pb";
 import { ServiceAccountService } from "@switchboard/proto/switchboard/identity/v1/service_accounts_pb";
 import { UserService } from "@switchboard/proto/switchboard/identity/v1/users_pb";
+import { DataSourceService } from "@switchboard/proto/switchboard/recognition/v1/data_sources_pb";
+import { RecognitionService } from "@switchboard/proto/switchboard/recognition/v1/recognition_pb";
+import { SyncService } from "@switchboard/proto/switchboard/recognition/v1/sync_pb";
 import type { Channel } from "@switchboard/rpc";
 import type { Upstreams } from "./upstreams.js";
 
@@ -43,6 +46,10 @@ export function publicRoutes(upstreams: Upstreams): RouteTable {
       expose(ServiceAccountService, identity),
       expose(AccessReviewService, identity),
     );
+  }
+  if (upstreams.targets.recognition) {
+    const recognition = upstreams.channel("recognition");
+    routes.push(expose(RecognitionService, recognition), expose(DataSourceService, recognition), expose(SyncService, recognition));
   }
   if (upstreams.targets.auditLog) routes.push(expose(AuditService, upstreams.channel("auditLog")));
   return routes;
