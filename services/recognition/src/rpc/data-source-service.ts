@@ -10,6 +10,7 @@ import { fieldListViolations } from "../domain/field-config.js";
 import { recognitionEvents } from "../events/recognition-events.js";
 import { findDataSource, insertDataSource, listDataSources, updateDataSource, type DataSourceChanges } from "../store/data-sources.js";
 import { sourceNumberIndexes } from "../store/records.js";
+import { sourceScope } from "../store/record-crypto.js";
 import { auditActor, callerOf } from "./caller.js";
 import { pageSize, pageToken, toDataSource } from "./mapping.js";
 
@@ -32,6 +33,11 @@ export function dataSourceHandlers(deps: RecognitionDeps): ServiceImpl<typeof Da
       const row = await withTenant(deps.db, tenantId, async (trx) => {
         const inserted = await insertDataSource(trx, { id: randomUUID(), tenantId, name: request.name.trim(), displayFields: request.displayFields, scriptFields: request.scriptFields, priority: request.priority });
         if (!inserted) throw new RpcError(Code.AlreadyExists, `a data source named "${request.name.trim()}" exists already: choose another name`);
+        // The source's data key and the tenant's index key exist before the
+        // first sync: a key created inside a sync's own transaction cannot be
+        // cached until it commits, and every record would look it up again.
+        await deps.keyring.rotateDataKey(trx, tenantId, sourceScope(inserted.id));
+        await deps.keyring.blindIndex(trx, tenantId, "warm");
         await enqueueEvent(trx, recognitionEvents.dataSourceCreated, { organizationId: tenantId, dataSourceId: inserted.id });
         await recordAudit(trx, { tenantId, actor, action: "recognition.data_source.created", resource: { type: "data_source", id: inserted.id }, details: { displayFields: inserted.display_fields.join(","), scriptFields: inserted.script_fields.join(","), priority: inserted.priority } });
         return inserted;

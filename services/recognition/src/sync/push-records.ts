@@ -63,6 +63,9 @@ export async function pushRecords(deps: RecognitionDeps, tenantId: string, actor
     }
 
     const blind = (value: string) => deps.keyring.blindIndex(trx, tenantId, value);
+    // The first use of a tenant's index key may create it: done once here, not
+    // by a thousand concurrent calls racing to insert the same key.
+    if (checked.length + deletes.length > 0) await blind("warm");
     const keys = await Promise.all(checked.map((record) => blind(recordKeyInput(source.id, record.externalId))));
     const hashes = await Promise.all(checked.map((record) => blind(contentInput(source.id, record.canonical))));
     const deleteKeys = await Promise.all(deletes.map((externalId) => blind(recordKeyInput(source.id, externalId))));
