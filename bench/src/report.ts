@@ -21,6 +21,7 @@ const suiteTitles: Record<string, string> = {
   baselines: "Baselines (foundation)",
   identity: "Identity: token verification and sign-in",
   audit: "Audit log: appending to the hash chain",
+  recognition: "Recognition: lookups and sync ingest",
 };
 
 function cpuModel(): string {
@@ -85,6 +86,12 @@ export async function writeResults(report: Report): Promise<string> {
     "- L1/L8 are the audit-log's storage path: one transaction per event, serialised per tenant on its chain head. The",
     "  issue's goal is at least 5,000 events/s from JetStream to a committed entry; where L8 falls short, ingestion must",
     "  batch several events per transaction (one chain-head lock, one multi-row insert).",
+    "- Recognition (issue 4), read against the baselines of the same run: RH1.p50 ≤ 1.5 × (E1.p50 + R1.p50) and",
+    "  RH1.p99 ≤ 2 × (E1.p99 + R1.p99); RH32 ≥ 0.8 × E32's ops/s; RH8 (under load, below saturation) p99 ≤ 5 × RH1.p99",
+    "  with no errors; RM1.p99 ≤ 2 × (E1 + R1 + P1 + one SET) at p99; RS ≥ 0.5 × U's rows/s and ≥ 20,000 records/s;",
+    "  RS0 (nothing changed) ≥ 3 × RS. A hit is exactly one Redis GET and an unchanged re-sync writes zero record tuples:",
+    "  both are asserted by services/recognition's tests (INFO commandstats of a private Redis; tuple versions), not here.",
+    "  RM1's server lets cache entries expire after 1 ms, so each call is a miss: GET, Postgres, SET.",
     "",
   );
   const file = fileURLToPath(new URL("../RESULTS.md", import.meta.url));
