@@ -22,6 +22,7 @@ const suiteTitles: Record<string, string> = {
   identity: "Identity: token verification and sign-in",
   audit: "Audit log: appending to the hash chain",
   telephony: "Telephony gateway: inbound call events",
+  recognition: "Recognition: lookups and sync ingest",
 };
 
 function cpuModel(): string {
@@ -93,6 +94,12 @@ export async function writeResults(report: Report): Promise<string> {
     "  call, normalises the numbers and publishes RINGING; the op ends at JetStream's ack. Its p50/p99 are the latency the",
     "  gateway adds per event on top of a publish; its throughput against J (bare publishes, 500 in flight) is what one",
     "  PBX link can carry.",
+    "- Recognition (issue 4), read against the baselines of the same run: RH1.p50 ≤ 1.5 × (E1.p50 + R1.p50) and",
+    "  RH1.p99 ≤ 2 × (E1.p99 + R1.p99); RH32 ≥ 0.8 × E32's ops/s; RH8 (under load, below saturation) p99 ≤ 5 × RH1.p99",
+    "  with no errors; RM1.p99 ≤ 2 × (E1 + R1 + P1 + one SET) at p99; RS ≥ 0.5 × U's rows/s and ≥ 20,000 records/s;",
+    "  RS0 (nothing changed) ≥ 3 × RS. A hit is exactly one Redis GET and an unchanged re-sync writes zero record tuples:",
+    "  both are asserted by services/recognition's tests (INFO commandstats of a private Redis; tuple versions), not here.",
+    "  RM1's server lets cache entries expire after 1 ms, so each call is a miss: GET, Postgres, SET.",
     "",
   );
   const file = fileURLToPath(new URL("../RESULTS.md", import.meta.url));

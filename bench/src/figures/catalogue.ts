@@ -41,6 +41,12 @@ export const figures: Figure[] = [
   { id: "L8", suite: "audit", label: "audit chain append, eight tenants (transaction per event)", operation: "audit-append", concurrency: 8, args: { tenants: "8" }, compareWith: { id: "L1", on: "throughput" } },
 
   { id: "C64", suite: "telephony", label: "inbound call events, fake AMI peer → JetStream ack (per event)", operation: "telephony-ami-inbound", concurrency: 64, compareWith: { id: "J", on: "throughput" } },
+  { id: "RH1", suite: "recognition", label: "Lookup, cache hit, client in another process", operation: "recognition-lookup", concurrency: 1, args: { cache: "hit" }, compareWith: { id: "E1", on: "p50" } },
+  { id: "RH32", suite: "recognition", label: "Lookup, cache hit, saturated", operation: "recognition-lookup", concurrency: 32, args: { cache: "hit" }, compareWith: { id: "E32", on: "throughput" } },
+  { id: "RH8", suite: "recognition", label: "Lookup, cache hit, under load (8 in flight)", operation: "recognition-lookup", concurrency: 8, args: { cache: "hit" }, compareWith: { id: "RH1", on: "p50" } },
+  { id: "RM1", suite: "recognition", label: "Lookup, cache miss (GET, Postgres, SET)", operation: "recognition-lookup", concurrency: 1, args: { cache: "miss" }, compareWith: { id: "P1", on: "p50" } },
+  { id: "RS", suite: "recognition", label: "Sync ingest, 1,000-record batches, every record new (rows/s)", operation: "recognition-sync", concurrency: 1, args: { changes: "all" }, compareWith: { id: "U", on: "throughput" } },
+  { id: "RS0", suite: "recognition", label: "Re-sync, 1,000-record batches, nothing changed (rows/s)", operation: "recognition-sync", concurrency: 1, args: { changes: "none" }, compareWith: { id: "RS", on: "throughput" } },
 ];
 
 /** `chosen` plus every figure they are compared with (transitively), in catalogue order. */

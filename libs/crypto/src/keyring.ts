@@ -43,8 +43,16 @@ export interface Keyring {
   encrypt(trx: Transaction<any>, tenantId: string, scope: string, plaintext: string, aad: string): Promise<Buffer>;
   /** Throws DecryptionError (altered, or another field/scope/tenant) or KeyDestroyedError (shredded). */
   decrypt(trx: Transaction<any>, tenantId: string, scope: string, ciphertext: Uint8Array, aad: string): Promise<string>;
+  /**
+   * Like decrypt, without I/O: undefined when the key is not in this keyring's
+   * memory (then call decrypt in a transaction). For hot paths such as a cache
+   * hit, which must not open a database transaction per call.
+   */
+  decryptCached(tenantId: string, scope: string, ciphertext: Uint8Array, aad: string): string | undefined;
   /** HMAC-SHA256 of `value` under the tenant's index key, for equality search. Normalise `value` first. */
   blindIndex(trx: Transaction<any>, tenantId: string, value: string): Promise<Buffer>;
+  /** Like blindIndex, without I/O: undefined when the tenant's index key is not in this keyring's memory. */
+  blindIndexCached(tenantId: string, value: string): Buffer | undefined;
   /** Starts a new data key version for new encryptions; older versions still decrypt. Returns the new version. */
   rotateDataKey(trx: Transaction<any>, tenantId: string, scope: string): Promise<number>;
   /** Destroys every key of the tenant, or of one scope: what they encrypted is erased. Returns how many keys. */
@@ -225,10 +233,36 @@ export function createKeyring(options: KeyringOptions): Keyring {
       }
     },
 
+    decryptCached(tenantId, scope, ciphertext, aad) {
+      assertKeyOwner(tenantId, scope);
+      const version = readKeyVersion(ciphertext);
+      const cached = keys.get(keyId({ tenantId, scope, purpose: "data", version }));
+      if (!cached) return undefined;
+      const key = Buffer.from(cached.key);
+      try {
+        return openField(key, ciphertext, describeFieldContext(tenantId, scope, aad));
+      } finally {
+        key.fill(0);
+      }
+    },
+
     async blindIndex(trx, tenantId, value) {
       assertKeyOwner(tenantId, tenantScope);
       if (typeof value !== "string") throw new TypeError("blindIndex takes the normalised value as a string");
       const { key } = await currentKey(trx, tenantId, tenantScope, "index");
+      try {
+        return createHmac("sha256", key).update(value, "utf8").digest();
+      } finally {
+        key.fill(0);
+      }
+    },
+
+    blindIndexCached(tenantId, value) {
+      assertKeyOwner(tenantId, tenantScope);
+      const pointer = currentVersions.get(scopeId(tenantId, tenantScope, "index"));
+      const cached = pointer && keys.get(keyId({ tenantId, scope: tenantScope, purpose: "index", version: pointer.version }));
+      if (!cached) return undefined;
+      const key = Buffer.from(cached.key);
       try {
         return createHmac("sha256", key).update(value, "utf8").digest();
       } finally {

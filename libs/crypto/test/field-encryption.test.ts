@@ -48,6 +48,28 @@ describe("field encryption", () => {
     expect(await decryptFor(tenantA, await encryptFor(tenantA, ""))).toBe("");
   });
 
+  it("decrypts without I/O once the key is in memory, and says so when it is not", async () => {
+    const sourceScope = `source:${randomUUID()}`;
+    const ciphertext = await encryptFor(tenantA, email, sourceScope);
+    const fresh = createKeyring({ wrapper });
+    expect(fresh.decryptCached(tenantA, sourceScope, ciphertext, aad)).toBeUndefined();
+    expect(await decryptFor(tenantA, ciphertext, sourceScope, aad, fresh)).toBe(email);
+    expect(fresh.decryptCached(tenantA, sourceScope, ciphertext, aad)).toBe(email);
+    expect(() => fresh.decryptCached(tenantA, sourceScope, ciphertext, "users.email:someone-else")).toThrow(DecryptionError);
+    await withTenant(test.db, tenantA, (trx) => fresh.shred(trx, tenantA, sourceScope));
+    expect(fresh.decryptCached(tenantA, sourceScope, ciphertext, aad)).toBeUndefined();
+  });
+
+  it("computes a blind index without I/O once the index key is in memory", async () => {
+    const fresh = createKeyring({ wrapper });
+    expect(fresh.blindIndexCached(tenantA, "+31356990230")).toBeUndefined();
+    const index = await withTenant(test.db, tenantA, (trx) => fresh.blindIndex(trx, tenantA, "+31356990230"));
+    // A key created by that transaction is cached only once read back after its commit.
+    await withTenant(test.db, tenantA, (trx) => fresh.blindIndex(trx, tenantA, "+31356990230"));
+    expect(fresh.blindIndexCached(tenantA, "+31356990230")?.equals(index)).toBe(true);
+    expect(fresh.blindIndexCached(tenantB, "+31356990230")).toBeUndefined();
+  });
+
   it("writes format 1, the key version, a nonce, the ciphertext and a tag", async () => {
     const ciphertext = await encryptFor(tenantA, email);
     expect(ciphertext[0]).toBe(1);

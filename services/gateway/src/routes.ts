@@ -8,6 +8,9 @@ import { UserService } from "@switchboard/proto/switchboard/identity/v1/users_pb
 import { DebugSessionService } from "@switchboard/proto/switchboard/support/v1/debug_sessions_pb";
 import { PbxConnectionService } from "@switchboard/proto/switchboard/telephony/v1/pbx_connections_pb";
 import { TelephonyService } from "@switchboard/proto/switchboard/telephony/v1/telephony_pb";
+import { DataSourceService } from "@switchboard/proto/switchboard/recognition/v1/data_sources_pb";
+import { RecognitionService } from "@switchboard/proto/switchboard/recognition/v1/recognition_pb";
+import { SyncService } from "@switchboard/proto/switchboard/recognition/v1/sync_pb";
 import type { Channel } from "@switchboard/rpc";
 import type { Upstreams } from "./upstreams.js";
 
@@ -46,6 +49,10 @@ export function publicRoutes(upstreams: Upstreams): RouteTable {
       expose(ServiceAccountService, identity),
       expose(AccessReviewService, identity),
     );
+  }
+  if (upstreams.targets.recognition) {
+    const recognition = upstreams.channel("recognition");
+    routes.push(expose(RecognitionService, recognition), expose(DataSourceService, recognition), expose(SyncService, recognition));
   }
   if (upstreams.targets.auditLog) routes.push(expose(AuditService, upstreams.channel("auditLog")));
   if (upstreams.targets.support) routes.push(expose(DebugSessionService, upstreams.channel("support")));

@@ -1,0 +1,19 @@
+import type { Keyring } from "@switchboard/crypto";
+import type { Logger } from "@switchboard/rpc";
+import type { Kysely } from "kysely";
+import type { LookupCache } from "./cache/lookup-cache.js";
+import type { RegionCache } from "./lookup/region-cache.js";
+import type { RecognitionDatabase } from "./store/schema.js";
+
+/** What the handlers, the sync and the consumers share; built once in main.ts (or by a test). */
+export interface RecognitionDeps {
+  db: Kysely<RecognitionDatabase>;
+  keyring: Keyring;
+  cache: LookupCache;
+  regions: RegionCache;
+  log: Logger;
+  /** The longest a lookup takes server-side (≤ 500 ms). */
+  lookupDeadlineMs: number;
+  /** How long a lookup waits for Redis before asking Postgres. */
+  cacheTimeoutMs: number;
+}

@@ -1,0 +1,80 @@
+import { auditStream } from "@switchboard/audit";
+import { assertEveryMethodDeclared, createAuthHook, createTokenVerifier, jwksFromIdentity } from "@switchboard/authz";
+import { loadConfigOrExit } from "@switchboard/config";
+import { createKeyring, localKeyWrapper } from "@switchboard/crypto";
+import { openDatabase, pingDatabase } from "@switchboard/db";
+import { connectEvents, ensureStream, pingEvents, startOutboxRelay } from "@switchboard/events";
+import { onShutdown, openChannel, serve } from "@switchboard/rpc";
+import { createLogger, startTelemetry } from "@switchboard/telemetry";
+import { Redis } from "ioredis";
+import { createLookupCache } from "./cache/lookup-cache.js";
+import { persistenceProblem } from "./cache/redis-persistence.js";
+import { RecognitionConfig } from "./config.js";
+import type { RecognitionDeps } from "./deps.js";
+import { startOrganizationConsumer } from "./events/organization-consumer.js";
+import { recognitionStream } from "./events/recognition-events.js";
+import { createRegionCache } from "./lookup/region-cache.js";
+import { dataSourceService } from "./rpc/data-source-service.js";
+import { recognitionPolicies } from "./rpc/policies.js";
+import { recognitionService } from "./rpc/recognition-service.js";
+import { syncService } from "./rpc/sync-service.js";
+import type { RecognitionDatabase } from "./store/schema.js";
+
+const config = loadConfigOrExit("recognition", RecognitionConfig);
+const telemetry = startTelemetry({ serviceName: "recognition", otlpEndpoint: config.OTLP_ENDPOINT });
+const log = createLogger({ service: "recognition", level: config.LOG_LEVEL });
+
+const db = openDatabase<RecognitionDatabase>(config.DATABASE_URL, { applicationName: "recognition", maxConnections: 20, log });
+// No offline queue and no retries: a lookup must learn at once that Redis is
+// away and ask Postgres; commandTimeout bounds what a hung server can hold.
+const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 0, enableOfflineQueue: false, commandTimeout: 2_000 });
+redis.on("error", (error: Error) => log.warn({ event: "redis.error", reason: error.message }));
+await new Promise<void>((resolve) => (redis.status === "ready" ? resolve() : redis.once("ready", () => resolve())));
+const persistence = await persistenceProblem(redis);
+if (persistence) log.error({ event: "redis.persistence_enabled" }, `${persistence}: configure save "" and appendonly no`);
+
+const events = await connectEvents({ url: config.NATS_URL, name: "recognition", log });
+await ensureStream(events.jsm, recognitionStream);
+await ensureStream(events.jsm, auditStream);
+const relay = startOutboxRelay({ db, js: events.js, databaseUrl: config.DATABASE_URL, log });
+
+const keyring = createKeyring({ wrapper: localKeyWrapper(config.KEY_ENCRYPTION_KEY) });
+const deps: RecognitionDeps = {
+  db,
+  keyring,
+  cache: createLookupCache({ redis, prefix: config.CACHE_KEY_PREFIX, ttlMs: config.CACHE_TTL, negativeTtlMs: config.NEGATIVE_CACHE_TTL }),
+  regions: createRegionCache(),
+  log,
+  lookupDeadlineMs: Math.min(config.LOOKUP_DEADLINE, 500),
+  cacheTimeoutMs: config.CACHE_TIMEOUT,
+};
+const organizations = await startOrganizationConsumer(deps, events, config.ORGANIZATION_EVENTS_CONSUMER);
+
+const identity = openChannel(config.IDENTITY_ADDR);
+const verifier = createTokenVerifier({ fetchJwks: jwksFromIdentity(identity) });
+const services = [recognitionService(deps), dataSourceService(deps), syncService(deps)];
+assertEveryMethodDeclared(services.map((s) => s.service), recognitionPolicies);
+const server = await serve({
+  host: config.HOST,
+  port: config.PORT,
+  services,
+  authenticate: createAuthHook({ verifier, policies: recognitionPolicies, log }),
+  // Redis is left out on purpose: without it lookups are slower, not wrong.
+  readiness: { postgres: () => pingDatabase(db), nats: () => pingEvents(events) },
+  log,
+});
+
+onShutdown(
+  [
+    { name: "grpc-server", close: () => server.close() },
+    { name: "organization-consumer", close: () => organizations.stop() },
+    { name: "outbox-relay", close: () => relay.stop() },
+    { name: "identity-channel", close: () => identity.close() },
+    { name: "nats", close: () => events.close() },
+    { name: "redis", close: async () => void (await redis.quit()) },
+    { name: "postgres", close: () => db.destroy() },
+    { name: "keyring", close: async () => keyring.clear() },
+    { name: "telemetry", close: () => telemetry.shutdown() },
+  ],
+  { log },
+);

@@ -1,0 +1,125 @@
+import { sql, type Transaction } from "kysely";
+import type { RecognitionDatabase } from "./schema.js";
+
+type Trx = Transaction<RecognitionDatabase>;
+
+/** A record ready to be written: keys and hashes are blind indexes, the payload is ciphertext. */
+export interface SealedRecord {
+  recordKey: Buffer;
+  contentHash: Buffer;
+  payload: Buffer;
+  numberIndexes: Buffer[];
+}
+
+/** Content hashes of the records among `keys` that the source holds, by hex record key. */
+export async function storedContentHashes(trx: Trx, tenantId: string, sourceId: string, keys: Buffer[]): Promise<Map<string, Buffer>> {
+  if (keys.length === 0) return new Map();
+  const { rows } = await sql<{ record_key: Buffer; content_hash: Buffer }>`
+    select record_key, content_hash from recognition_record
+    where tenant_id = ${tenantId} and source_id = ${sourceId} and record_key = any(${keys}::bytea[])`.execute(trx);
+  return new Map(rows.map((row) => [row.record_key.toString("hex"), row.content_hash]));
+}
+
+/**
+ * Writes new and changed records (one statement each for records and for
+ * numbers, whatever the batch size); returns the number indexes they had
+ * before, which the cache must forget along with the new ones.
+ */
+export async function writeRecords(trx: Trx, tenantId: string, sourceId: string, records: SealedRecord[], replacing: Buffer[]): Promise<Buffer[]> {
+  if (records.length === 0) return [];
+  const previous = replacing.length === 0 ? [] : await deleteNumbers(trx, tenantId, sourceId, replacing);
+  await sql`
+    insert into recognition_record (tenant_id, source_id, record_key, content_hash, payload)
+    select ${tenantId}::uuid, ${sourceId}::uuid, k, h, p
+    from unnest(${records.map((r) => r.recordKey)}::bytea[], ${records.map((r) => r.contentHash)}::bytea[], ${records.map((r) => r.payload)}::bytea[]) as t(k, h, p)
+    on conflict (tenant_id, source_id, record_key)
+    do update set content_hash = excluded.content_hash, payload = excluded.payload, updated_at = now()`.execute(trx);
+  const keys = records.flatMap((r) => r.numberIndexes.map(() => r.recordKey));
+  const indexes = records.flatMap((r) => r.numberIndexes);
+  await sql`
+    insert into record_number (tenant_id, source_id, record_key, number_index)
+    select ${tenantId}::uuid, ${sourceId}::uuid, k, n from unnest(${keys}::bytea[], ${indexes}::bytea[]) as t(k, n)`.execute(trx);
+  return previous;
+}
+
+async function deleteNumbers(trx: Trx, tenantId: string, sourceId: string, keys: Buffer[]): Promise<Buffer[]> {
+  const { rows } = await sql<{ number_index: Buffer }>`
+    delete from record_number where tenant_id = ${tenantId} and source_id = ${sourceId} and record_key = any(${keys}::bytea[])
+    returning number_index`.execute(trx);
+  return rows.map((row) => row.number_index);
+}
+
+/** Deletes the records; returns how many existed and the number indexes they had. */
+export async function deleteRecords(trx: Trx, tenantId: string, sourceId: string, keys: Buffer[]): Promise<{ deleted: number; numberIndexes: Buffer[] }> {
+  if (keys.length === 0) return { deleted: 0, numberIndexes: [] };
+  const numberIndexes = await deleteNumbers(trx, tenantId, sourceId, keys);
+  const result = await sql`
+    delete from recognition_record where tenant_id = ${tenantId} and source_id = ${sourceId} and record_key = any(${keys}::bytea[])`.execute(trx);
+  return { deleted: Number(result.numAffectedRows ?? 0n), numberIndexes };
+}
+
+/** At the commit of a full sync: deletes every record of the source the sync did not push. */
+export async function deleteRecordsNotSeen(trx: Trx, tenantId: string, sourceId: string, syncId: string): Promise<{ deleted: number; numberIndexes: Buffer[] }> {
+  // The keys every batch of the sync pushed; hashed once, then anti-joined.
+  const seen = sql`seen as materialized (
+    select distinct k as record_key from sync_batch b cross join lateral unnest(b.seen) as k
+    where b.tenant_id = ${tenantId} and b.sync_id = ${syncId})`;
+  const { rows } = await sql<{ number_index: Buffer }>`
+    with ${seen}
+    delete from record_number n where n.tenant_id = ${tenantId} and n.source_id = ${sourceId}
+      and not exists (select 1 from seen s where s.record_key = n.record_key)
+    returning n.number_index`.execute(trx);
+  const result = await sql`
+    with ${seen}
+    delete from recognition_record r where r.tenant_id = ${tenantId} and r.source_id = ${sourceId}
+      and not exists (select 1 from seen s where s.record_key = r.record_key)`.execute(trx);
+  return { deleted: Number(result.numAffectedRows ?? 0n), numberIndexes: rows.map((row) => row.number_index) };
+}
+
+/** Deletes every record of a source (DeleteDataSource); returns how many and their number indexes. */
+export async function deleteSourceRecords(trx: Trx, tenantId: string, sourceId: string): Promise<{ deleted: number; numberIndexes: Buffer[] }> {
+  const { rows } = await sql<{ number_index: Buffer }>`
+    delete from record_number where tenant_id = ${tenantId} and source_id = ${sourceId} returning number_index`.execute(trx);
+  const result = await sql`delete from recognition_record where tenant_id = ${tenantId} and source_id = ${sourceId}`.execute(trx);
+  return { deleted: Number(result.numAffectedRows ?? 0n), numberIndexes: rows.map((row) => row.number_index) };
+}
+
+/** The number indexes of every record of a source (their cache entries change with the source's configuration). */
+export async function sourceNumberIndexes(trx: Trx, tenantId: string, sourceId: string): Promise<Buffer[]> {
+  const { rows } = await sql<{ number_index: Buffer }>`
+    select distinct number_index from record_number where tenant_id = ${tenantId} and source_id = ${sourceId}`.execute(trx);
+  return rows.map((row) => row.number_index);
+}
+
+/**
+ * The server's digest of a source's records: SHA-256 over their content
+ * hashes in record-key order. The content hashes are keyed (blind indexes),
+ * so the digest reveals nothing, and it changes whenever any record does.
+ */
+export async function sourceDigest(trx: Trx, tenantId: string, sourceId: string): Promise<{ digest: string; count: number }> {
+  const { rows } = await sql<{ digest: string; count: string }>`
+    select encode(sha256(coalesce(string_agg(content_hash, ''::bytea order by record_key), ''::bytea)), 'hex') as digest, count(*) as count
+    from recognition_record where tenant_id = ${tenantId} and source_id = ${sourceId}`.execute(trx);
+  return { digest: rows[0]!.digest, count: Number(rows[0]!.count) };
+}
+
+export interface StoredMatch {
+  source_id: string;
+  priority: number;
+  display_fields: string[];
+  script_fields: string[];
+  record_key: Buffer;
+  payload: Buffer;
+}
+
+/** Every record with this number, in match order: source priority, then source name, then record. */
+export async function findMatches(trx: Trx, tenantId: string, numberIndex: Buffer): Promise<StoredMatch[]> {
+  const { rows } = await sql<StoredMatch>`
+    select s.id as source_id, s.priority, s.display_fields, s.script_fields, r.record_key, r.payload
+    from record_number n
+    join recognition_record r on r.tenant_id = n.tenant_id and r.source_id = n.source_id and r.record_key = n.record_key
+    join data_source s on s.tenant_id = n.tenant_id and s.id = n.source_id
+    where n.tenant_id = ${tenantId} and n.number_index = ${numberIndex}
+    order by s.priority, s.name, s.id, r.record_key`.execute(trx);
+  return rows;
+}

@@ -1,0 +1,75 @@
+import type { TenantKeysDatabase } from "@switchboard/crypto";
+import type { EventTables } from "@switchboard/events";
+import type { ColumnType, Generated } from "kysely";
+
+export interface TenantSettingsTable {
+  tenant_id: string;
+  default_region: string;
+  updated_at: Generated<Date>;
+}
+
+export interface DataSourceTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  display_fields: string[];
+  script_fields: string[];
+  priority: number;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  last_sync_at: Date | null;
+}
+
+export interface RecognitionRecordTable {
+  tenant_id: string;
+  source_id: string;
+  record_key: Buffer;
+  content_hash: Buffer;
+  payload: Buffer;
+  updated_at: Generated<Date>;
+}
+
+export interface RecordNumberTable {
+  tenant_id: string;
+  source_id: string;
+  record_key: Buffer;
+  number_index: Buffer;
+}
+
+export type SyncStateName = "open" | "committed" | "superseded";
+
+export interface SyncTable {
+  id: string;
+  tenant_id: string;
+  source_id: string;
+  full: boolean;
+  state: SyncStateName;
+  began_at: Generated<Date>;
+  committed_at: Date | null;
+  batches: ColumnType<number, number | undefined, number>;
+  upserted: ColumnType<string, number | undefined, number>;
+  unchanged: ColumnType<string, number | undefined, number>;
+  deleted: ColumnType<string, number | undefined, number>;
+  rejected: ColumnType<string, number | undefined, number>;
+}
+
+export interface SyncBatchTable {
+  tenant_id: string;
+  sync_id: string;
+  batch_id: string;
+  seen: Buffer[];
+  upserted: number;
+  unchanged: number;
+  deleted: number;
+  rejected: ColumnType<{ externalId: string; reason: string }[], string, never>;
+  accepted: number;
+}
+
+export interface RecognitionDatabase extends EventTables, TenantKeysDatabase {
+  tenant_settings: TenantSettingsTable;
+  data_source: DataSourceTable;
+  recognition_record: RecognitionRecordTable;
+  record_number: RecordNumberTable;
+  sync: SyncTable;
+  sync_batch: SyncBatchTable;
+}

@@ -1,0 +1,98 @@
+import { sql, type Selectable, type Transaction } from "kysely";
+import type { RecognitionDatabase, SyncBatchTable, SyncTable } from "./schema.js";
+
+type Trx = Transaction<RecognitionDatabase>;
+export type SyncRow = Selectable<SyncTable>;
+export type SyncBatchRow = Selectable<SyncBatchTable>;
+
+export interface SyncCounts {
+  batches: number;
+  upserted: number;
+  unchanged: number;
+  deleted: number;
+  rejected: number;
+}
+
+/** Opens a sync of the source; a sync still open there is superseded (an agent that crashed and began again). */
+export async function openSync(trx: Trx, tenantId: string, sourceId: string, id: string, full: boolean): Promise<SyncRow> {
+  await trx.updateTable("sync").set({ state: "superseded" }).where("source_id", "=", sourceId).where("state", "=", "open").execute();
+  return trx.insertInto("sync").values({ id, tenant_id: tenantId, source_id: sourceId, full, state: "open", committed_at: null }).returningAll().executeTakeFirstOrThrow();
+}
+
+/**
+ * The sync, locked: FOR SHARE by pushes (they run side by side and keep a
+ * commit out), FOR UPDATE by the commit (it waits for pushes in flight).
+ */
+export function lockSync(trx: Trx, id: string, mode: "share" | "update"): Promise<SyncRow | undefined> {
+  const query = trx.selectFrom("sync").selectAll().where("id", "=", id);
+  return (mode === "share" ? query.forShare() : query.forUpdate()).executeTakeFirst();
+}
+
+export function latestSync(trx: Trx, sourceId: string): Promise<SyncRow | undefined> {
+  return trx.selectFrom("sync").selectAll().where("source_id", "=", sourceId).orderBy("began_at", "desc").limit(1).executeTakeFirst();
+}
+
+export function findBatch(trx: Trx, syncId: string, batchId: string): Promise<SyncBatchRow | undefined> {
+  return trx.selectFrom("sync_batch").selectAll().where("sync_id", "=", syncId).where("batch_id", "=", batchId).executeTakeFirst();
+}
+
+export interface BatchRecord {
+  tenantId: string;
+  syncId: string;
+  batchId: string;
+  seen: Buffer[];
+  upserted: number;
+  unchanged: number;
+  deleted: number;
+  accepted: number;
+  rejected: { externalId: string; reason: string }[];
+}
+
+/**
+ * Claims the batch id before anything is written: false when another attempt
+ * of the same batch holds it (a concurrent retry waits here for the first
+ * attempt's commit, then reads its answer).
+ */
+export async function claimBatch(trx: Trx, batch: BatchRecord): Promise<boolean> {
+  const row = await trx
+    .insertInto("sync_batch")
+    .values({
+      tenant_id: batch.tenantId,
+      sync_id: batch.syncId,
+      batch_id: batch.batchId,
+      seen: batch.seen,
+      upserted: batch.upserted,
+      unchanged: batch.unchanged,
+      deleted: batch.deleted,
+      accepted: batch.accepted,
+      rejected: JSON.stringify(batch.rejected),
+    })
+    .onConflict((oc) => oc.columns(["sync_id", "batch_id"]).doNothing())
+    .returning("batch_id")
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+export async function countBatches(trx: Trx, syncId: string): Promise<SyncCounts> {
+  const { rows } = await sql<Record<keyof SyncCounts, string>>`
+    select count(*) as batches, coalesce(sum(upserted), 0) as upserted, coalesce(sum(unchanged), 0) as unchanged,
+      coalesce(sum(deleted), 0) as deleted, coalesce(sum(jsonb_array_length(rejected)), 0) as rejected
+    from sync_batch where sync_id = ${syncId}`.execute(trx);
+  const row = rows[0]!;
+  return { batches: Number(row.batches), upserted: Number(row.upserted), unchanged: Number(row.unchanged), deleted: Number(row.deleted), rejected: Number(row.rejected) };
+}
+
+/** Ends the sync with its final counts, and drops its batches (a retried push of a committed sync is refused anyway). */
+export async function markCommitted(trx: Trx, id: string, counts: SyncCounts): Promise<SyncRow> {
+  const row = await trx.updateTable("sync").set({ state: "committed", committed_at: sql<Date>`now()`, ...counts }).where("id", "=", id).returningAll().executeTakeFirstOrThrow();
+  await trx.deleteFrom("sync_batch").where("sync_id", "=", id).execute();
+  return row;
+}
+
+/** A sync's counts: stored once committed, summed from its batches while open. */
+export async function syncCounts(trx: Trx, sync: SyncRow): Promise<SyncCounts> {
+  if (sync.state === "committed") {
+    return { batches: sync.batches, upserted: Number(sync.upserted), unchanged: Number(sync.unchanged), deleted: Number(sync.deleted), rejected: Number(sync.rejected) };
+  }
+  return countBatches(trx, sync.id);
+}
