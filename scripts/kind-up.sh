@@ -67,7 +67,7 @@ create_secret() {
   chmod 600 "$file"
   for key in "$@"; do
     case "$key" in
-      KEY_ENCRYPTION_KEY) printf '%s=%s\n' "$key" "$(random_key)" ;;
+      KEY_ENCRYPTION_KEY | CHECKPOINT_SIGNING_KEY) printf '%s=%s\n' "$key" "$(random_key)" ;;
       *) printf '%s=%s\n' "$key" "$(random_hex)" ;;
     esac
   done >"$file"
@@ -81,7 +81,11 @@ create_secrets() {
   create_secret switchboard-postgres POSTGRES_PASSWORD
   for name in $(existing_services); do
     [[ "$name" == gateway ]] && continue
-    create_secret "switchboard-$name" DATABASE_PASSWORD KEY_ENCRYPTION_KEY
+    case "$name" in
+      # audit-log runs as its own narrower role and signs its checkpoints.
+      audit-log) create_secret "switchboard-$name" DATABASE_PASSWORD RUNTIME_DATABASE_PASSWORD CHECKPOINT_SIGNING_KEY ;;
+      *) create_secret "switchboard-$name" DATABASE_PASSWORD KEY_ENCRYPTION_KEY ;;
+    esac
   done
 }
 

@@ -67,8 +67,9 @@ describe.each(serviceFolders)("services/%s", (name) => {
 });
 
 // A value for each variable that comes from a Secret: long enough for a key
-// (identity wants at least 40 characters) and URL-safe for a password.
-const SECRET_PLACEHOLDER = "0123456789abcdef0123456789abcdef0123456789ab";
+// (identity wants at least 40 characters), the base64 of 32 bytes (a key or
+// an Ed25519 seed) and usable as a password in a URL.
+const SECRET_PLACEHOLDER = Buffer.from("0123456789abcdef0123456789abcdef").toString("base64");
 
 /** The environment Kubernetes would give the container: ConfigMap, then env with $(VAR) substituted. */
 function containerEnvironment(manifests: readonly Manifest[], name: string): Record<string, string> {

@@ -95,7 +95,7 @@ describe("credentials", () => {
     const manifests = await renderValueSet("production");
     const env = podSpec(named(manifests, "Deployment", objectName("audit-log"))).containers[0].env;
     expect(env.find((variable: { name: string }) => variable.name === "DATABASE_URL")?.value).toBe(
-      "postgresql://sb_audit_log:$(DATABASE_PASSWORD)@pg.example.internal:5432/switchboard_audit_log?sslmode=verify-full",
+      "postgresql://sb_audit_log_app:$(DATABASE_PASSWORD)@pg.example.internal:5432/switchboard_audit_log?sslmode=verify-full",
     );
   });
 });

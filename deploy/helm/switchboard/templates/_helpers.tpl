@@ -118,6 +118,7 @@ ctx: (dict "root" $ "name" $name "service" $service)
 */}}
 {{- define "switchboard.databaseUrl" -}}
 {{- $user := include "switchboard.databaseUser" . }}
+{{- if .runtimeRole }}{{ $user = printf "%s_app" $user }}{{ end }}
 {{- $database := include "switchboard.databaseName" . }}
 {{- if eq .root.Values.postgres.mode "in-cluster" }}
 {{- printf "postgresql://%s:$(DATABASE_PASSWORD)@%s:5432/%s" $user (include "switchboard.componentName" (dict "root" .root "name" "postgres")) $database }}
@@ -209,8 +210,15 @@ ctx: (dict "root" $ "name" $name "service" $service)
 {{- $service := .service }}
 {{- $env := list }}
 {{- if $service.uses.postgres }}
-{{- $env = append $env (dict "name" "DATABASE_PASSWORD" "valueFrom" (dict "secretKeyRef" (dict "name" $service.existingSecret "key" "DATABASE_PASSWORD"))) }}
-{{- $env = append $env (dict "name" "DATABASE_URL" "value" (include "switchboard.databaseUrl" .)) }}
+{{- /* A service with a runtime role (audit-log) runs as <user>_app, narrower than the owner its migrations run as. */}}
+{{- $runtime := and $service.runtimeRole (not .migration) }}
+{{- $env = append $env (dict "name" "DATABASE_PASSWORD" "valueFrom" (dict "secretKeyRef" (dict "name" $service.existingSecret "key" (ternary "RUNTIME_DATABASE_PASSWORD" "DATABASE_PASSWORD" $runtime)))) }}
+{{- $env = append $env (dict "name" "DATABASE_URL" "value" (include "switchboard.databaseUrl" (merge (dict "runtimeRole" $runtime) .))) }}
+{{- if and $service.runtimeRole .migration }}
+{{- /* The migration creates the runtime role (with DATABASE_ADMIN_URL) and grants it its privileges. */}}
+{{- $env = append $env (dict "name" "RUNTIME_DATABASE_PASSWORD" "valueFrom" (dict "secretKeyRef" (dict "name" $service.existingSecret "key" "RUNTIME_DATABASE_PASSWORD"))) }}
+{{- $env = append $env (dict "name" "RUNTIME_DATABASE_URL" "value" (include "switchboard.databaseUrl" (merge (dict "runtimeRole" true) .) | replace "$(DATABASE_PASSWORD)" "$(RUNTIME_DATABASE_PASSWORD)")) }}
+{{- end }}
 {{- end }}
 {{- $redisSecret := $root.Values.redis.external.urlSecret }}
 {{- if and $service.uses.redis (eq $root.Values.redis.mode "external") $redisSecret.name }}
