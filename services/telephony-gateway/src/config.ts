@@ -15,6 +15,8 @@ export const TelephonyConfig = z.object({
     error: "expected 32 random bytes, base64-encoded (openssl rand -base64 32)",
   }),
   /** This replica's name in the leases; the pod name in Kubernetes. */
+  /** The durable consumer learning organisations' default regions; replicas share it. */
+  ORGANIZATION_EVENTS_CONSUMER: z.string().regex(/^[\w-]{1,64}$/, { error: "expected a consumer name: 1-64 letters, digits, '_' or '-'" }).default("telephony-gateway-regions"),
   REPLICA_ID: z.string().regex(/^[\w-]{1,64}$/, { error: "expected 1-64 letters, digits, '_' or '-'" }).optional(),
   /** How long a dead replica keeps its connections before others take them over. */
   LEASE_TTL: durationMs().default(15_000),

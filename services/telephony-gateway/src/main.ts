@@ -31,7 +31,7 @@ const events = await connectEvents({ url: config.NATS_URL, name: "telephony-gate
 await ensureStream(events.jsm, callsStream);
 await ensureStream(events.jsm, auditStream);
 const relay = startOutboxRelay({ db, js: events.js, databaseUrl: config.DATABASE_URL, log });
-const regions = await startRegionLearning(db, events, log);
+const regions = await startRegionLearning(db, events, log, { durable: config.ORGANIZATION_EVENTS_CONSUMER });
 const publisher = createCallEventPublisher({ js: events.js, types: callEventTypes(), log });
 
 const leases = await openLeases(events.js, { bucket: "telephony_leases", ttlMs: config.LEASE_TTL, owner: replicaId });
