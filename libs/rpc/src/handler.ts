@@ -78,6 +78,15 @@ function contextFor(
   return { method, signal: controller.signal, deadline, metadata: call.metadata, peer: call.getPeer(), caller, log };
 }
 
+/**
+ * One line per successful call at debug level: an access log when a service
+ * runs at debug, and what a support debug session records of its user's
+ * calls (failures are logged by reportFailure).
+ */
+function logCompleted(log: Logger, method: DescMethod, started: number): void {
+  log.debug({ event: "rpc.completed", method: `${method.parent.typeName}/${method.name}`, grpcCode: "OK", durationMs: Date.now() - started });
+}
+
 /** Only an authenticated caller can have a scope; without a selector this is one property read. */
 function scopeOf(method: DescMethod, caller: Caller | undefined, policy: CallPolicy): CallScope | undefined {
   return caller !== undefined && policy.callScope !== undefined ? policy.callScope({ caller, method, log: policy.log }) : undefined;
@@ -118,6 +127,7 @@ export function unaryHandler(method: DescMethod, impl: Impl, validate: Validator
         const handlerContext = contextFor(method, call, controller, deadline, caller, log);
         const result = await inScope(scope, () => Promise.race([impl(call.request as never, handlerContext), rejectOnAbort(controller.signal)]));
         callback(null, create(method.output, result as never));
+        logCompleted(log, method, started);
       } catch (error) {
         callback(reportFailure(error, method, span, log));
       } finally {
@@ -165,6 +175,7 @@ export function serverStreamingHandler(method: DescMethod, impl: Impl, validate:
           }
         });
         call.end();
+        logCompleted(log, method, started);
       } catch (error) {
         if (controller.signal.reason === clientCancelled) {
           return; // the client is gone: nobody to tell

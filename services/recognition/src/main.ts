@@ -3,6 +3,7 @@ import { assertEveryMethodDeclared, createAuthHook, createTokenVerifier, jwksFro
 import { loadConfigOrExit } from "@switchboard/config";
 import { createKeyring, localKeyWrapper } from "@switchboard/crypto";
 import { openDatabase, pingDatabase } from "@switchboard/db";
+import { startDebugLogging } from "@switchboard/debug-sessions";
 import { connectEvents, ensureStream, pingEvents, startOutboxRelay } from "@switchboard/events";
 import { onShutdown, openChannel, serve } from "@switchboard/rpc";
 import { createLogger, startTelemetry } from "@switchboard/telemetry";
@@ -34,6 +35,8 @@ const persistence = await persistenceProblem(redis);
 if (persistence) log.error({ event: "redis.persistence_enabled" }, `${persistence}: configure save "" and appendonly no`);
 
 const events = await connectEvents({ url: config.NATS_URL, name: "recognition", log });
+// Support debug sessions: a user with an active session gets their calls logged to the protected store.
+const debugLogging = await startDebugLogging({ nc: events.nc, service: "recognition", log });
 await ensureStream(events.jsm, recognitionStream);
 await ensureStream(events.jsm, auditStream);
 const relay = startOutboxRelay({ db, js: events.js, databaseUrl: config.DATABASE_URL, log });
@@ -59,6 +62,7 @@ const server = await serve({
   port: config.PORT,
   services,
   authenticate: createAuthHook({ verifier, policies: recognitionPolicies, log }),
+  callScope: debugLogging.callScope,
   // Redis is left out on purpose: without it lookups are slower, not wrong.
   readiness: { postgres: () => pingDatabase(db), nats: () => pingEvents(events) },
   log,
@@ -70,6 +74,7 @@ onShutdown(
     { name: "organization-consumer", close: () => organizations.stop() },
     { name: "outbox-relay", close: () => relay.stop() },
     { name: "identity-channel", close: () => identity.close() },
+    { name: "debug-logging", close: () => debugLogging.stop() },
     { name: "nats", close: () => events.close() },
     { name: "redis", close: async () => void (await redis.quit()) },
     { name: "postgres", close: () => db.destroy() },

@@ -5,6 +5,7 @@ import { assertEveryMethodDeclared, createAuthHook, createTokenVerifier, jwksFro
 import { loadConfigOrExit } from "@switchboard/config";
 import { createKeyring, localKeyWrapper } from "@switchboard/crypto";
 import { openDatabase, pingDatabase } from "@switchboard/db";
+import { startDebugLogging } from "@switchboard/debug-sessions";
 import { connectEvents, ensureStream, pingEvents, startOutboxRelay } from "@switchboard/events";
 import { onShutdown, openChannel, serve } from "@switchboard/rpc";
 import { createLogger, startTelemetry } from "@switchboard/telemetry";
@@ -28,6 +29,8 @@ const routePrefix = "switchboard-internal.telephony";
 const db = openDatabase<TelephonyDatabase>(config.DATABASE_URL, { applicationName: "telephony-gateway", log });
 const keyring = createKeyring({ wrapper: localKeyWrapper(config.KEY_ENCRYPTION_KEY) });
 const events = await connectEvents({ url: config.NATS_URL, name: "telephony-gateway", log });
+// Support debug sessions: a user with an active session gets their calls logged to the protected store.
+const debugLogging = await startDebugLogging({ nc: events.nc, service: "telephony-gateway", log });
 await ensureStream(events.jsm, callsStream);
 await ensureStream(events.jsm, auditStream);
 const relay = startOutboxRelay({ db, js: events.js, databaseUrl: config.DATABASE_URL, log });
@@ -72,6 +75,7 @@ const server = await serve({
   port: config.PORT,
   services,
   authenticate: createAuthHook({ verifier, policies: telephonyPolicies, log }),
+  callScope: debugLogging.callScope,
   readiness: { postgres: () => pingDatabase(db), nats: () => pingEvents(events) },
   log,
 });
@@ -86,6 +90,7 @@ onShutdown(
     { name: "region-learning", close: () => regions.stop() },
     { name: "outbox-relay", close: () => relay.stop() },
     { name: "identity-channel", close: () => identity.close() },
+    { name: "debug-logging", close: () => debugLogging.stop() },
     { name: "nats", close: () => events.close() },
     { name: "postgres", close: () => db.destroy() },
     { name: "keyring", close: async () => keyring.clear() },
