@@ -5,78 +5,39 @@
 // entry altered in Postgres behind the service's back is named.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import pg from "pg";
-import { Secret } from "otpauth";
-import { createTokenVerifier, jwksFromIdentity } from "@switchboard/authz";
-import { verifyAtEdge } from "../src/edge-auth.js";
-import { startGateway, type RunningGateway } from "../src/http-server.js";
-import { publicRoutes } from "../src/routes.js";
-import { openUpstreams, type Upstreams } from "../src/upstreams.js";
 import { startBuiltAuditLog, startBuiltIdentity, type BuiltService } from "./fixtures/built-services.js";
-
-const demo = {
-  organization: "demo",
-  admin: { username: "admin", password: "Harbour-Lights-2031!" },
-  agent: { username: "agent", password: "Copper-Kettle-5567#" },
-  staff: { organization: "staff", username: "support", password: "Granite-Summit-8842$", totpSecret: new Secret({ size: 20 }).base32 },
-};
+import { demo, startEdge, type Edge } from "./fixtures/edge.js";
 
 let identity: BuiltService;
 let auditLog: BuiltService;
-let upstreams: Upstreams;
-let gateway: RunningGateway;
+let edge: Edge;
 
 beforeAll(async () => {
   identity = await startBuiltIdentity(demo);
   auditLog = await startBuiltAuditLog(identity.target);
-  upstreams = openUpstreams({ identity: identity.target, auditLog: auditLog.target });
-  gateway = await startGateway({
-    host: "127.0.0.1",
-    port: 0,
-    routes: publicRoutes(upstreams),
-    allowedOrigins: [],
-    maxRequestBytes: 64 * 1024,
-    defaultTimeoutMs: 10_000,
-    readinessTargets: upstreams.targets,
-    authenticate: verifyAtEdge(createTokenVerifier({ fetchJwks: jwksFromIdentity(upstreams.channel("identity")) })),
-  });
+  edge = await startEdge({ identity: identity.target, auditLog: auditLog.target });
 }, 90_000);
 
 afterAll(async () => {
-  await gateway?.close(500);
-  upstreams?.close();
+  await edge?.close();
   await auditLog?.stop();
   await identity?.stop();
 });
 
-async function call(method: string, body: object, token?: string): Promise<{ status: number; json: Record<string, any> }> {
-  const response = await fetch(`${gateway.url}/switchboard.${method}`, {
-    method: "POST",
-    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify(body),
-  });
-  return { status: response.status, json: (await response.json()) as Record<string, any> };
-}
-
-async function signIn(account: { username: string; password: string }): Promise<string> {
-  const login = await call("identity.v1.AuthService/Login", { organization: demo.organization, ...account });
-  expect(login.status).toBe(200);
-  return login.json.tokens.accessToken;
-}
-
 describe("the audit trail through the gateway, with the demo organisation", () => {
   it("shows a user created through identity, verifies, then names the entry altered behind its back", async () => {
-    const token = await signIn(demo.admin);
-    const created = await call("identity.v1.UserService/CreateUser", { username: "e2e-agent", displayName: "E2E Agent", email: "e2e@example.com", roles: ["agent"], initialPassword: "Quiet-Meadow-7741!" }, token);
+    const token = await edge.signIn(demo.admin);
+    const created = await edge.call("identity.v1.UserService/CreateUser", { username: "e2e-agent", displayName: "E2E Agent", email: "e2e@example.com", roles: ["agent"], initialPassword: "Quiet-Meadow-7741!" }, token);
     expect(created.status).toBe(200);
     const userId: string = created.json.user.id;
 
-    const query = () => call("audit.v1.AuditService/QueryEvents", { action: "identity.user.created", resourceId: userId }, token);
+    const query = () => edge.call("audit.v1.AuditService/QueryEvents", { action: "identity.user.created", resourceId: userId }, token);
     await expect.poll(async () => (await query()).json.entries?.length ?? 0, { timeout: 15_000 }).toBe(1);
     const [entry] = (await query()).json.entries;
     expect(entry.event).toMatchObject({ action: "identity.user.created", resource: { type: "user", id: userId }, actor: { type: "ACTOR_TYPE_USER", roles: ["tenant-admin"] } });
     expect(entry.event.actor.clientAddress).not.toBe("");
 
-    const clean = await call("audit.v1.AuditService/VerifyChain", {}, token);
+    const clean = await edge.call("audit.v1.AuditService/VerifyChain", {}, token);
     expect(clean.json.ok).toBe(true);
     expect(Number(clean.json.entriesChecked)).toBeGreaterThanOrEqual(Number(entry.sequence));
 
@@ -89,13 +50,13 @@ describe("the audit trail through the gateway, with the demo organisation", () =
     } finally {
       await superuser.end();
     }
-    const tampered = await call("audit.v1.AuditService/VerifyChain", {}, token);
+    const tampered = await edge.call("audit.v1.AuditService/VerifyChain", {}, token);
     expect(tampered.json).toMatchObject({ firstBrokenSequence: entry.sequence, problem: expect.stringContaining("hash mismatch") });
     expect(tampered.json.ok ?? false).toBe(false);
   });
 
   it("shows an agent nothing", async () => {
-    const denied = await call("audit.v1.AuditService/QueryEvents", {}, await signIn(demo.agent));
+    const denied = await edge.call("audit.v1.AuditService/QueryEvents", {}, await edge.signIn(demo.agent));
     expect(denied).toMatchObject({ status: 403, json: { code: "permission_denied" } });
   });
 });

@@ -8,53 +8,23 @@ import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { TOTP, Secret } from "otpauth";
 import { AuditEventSchema } from "@switchboard/proto/switchboard/audit/v1/audit_event_pb";
-import { createTokenVerifier, jwksFromIdentity } from "@switchboard/authz";
-import { verifyAtEdge } from "../src/edge-auth.js";
-import { startGateway, type RunningGateway } from "../src/http-server.js";
-import { publicRoutes } from "../src/routes.js";
-import { openUpstreams, type Upstreams } from "../src/upstreams.js";
 import { startBuiltIdentity, type BuiltService } from "./fixtures/built-services.js";
-
-const demo = {
-  organization: "demo",
-  admin: { username: "admin", password: "Harbour-Lights-2031!" },
-  agent: { username: "agent", password: "Copper-Kettle-5567#" },
-  staff: { organization: "staff", username: "support", password: "Granite-Summit-8842$", totpSecret: new Secret({ size: 20 }).base32 },
-};
+import { demo, startEdge, type Edge } from "./fixtures/edge.js";
 
 let identity: BuiltService;
-let upstreams: Upstreams;
-let gateway: RunningGateway;
+let edge: Edge;
 
 beforeAll(async () => {
   identity = await startBuiltIdentity(demo);
-  upstreams = openUpstreams({ identity: identity.target });
-  gateway = await startGateway({
-    host: "127.0.0.1",
-    port: 0,
-    routes: publicRoutes(upstreams),
-    allowedOrigins: [],
-    maxRequestBytes: 64 * 1024,
-    defaultTimeoutMs: 10_000,
-    readinessTargets: upstreams.targets,
-    authenticate: verifyAtEdge(createTokenVerifier({ fetchJwks: jwksFromIdentity(upstreams.channel("identity")) })),
-  });
+  edge = await startEdge({ identity: identity.target });
 }, 60_000);
 
 afterAll(async () => {
-  await gateway?.close(500);
-  upstreams?.close();
+  await edge?.close();
   await identity?.stop();
 });
 
-async function call(method: string, body: object, token?: string): Promise<{ status: number; json: Record<string, any> }> {
-  const response = await fetch(`${gateway.url}/switchboard.identity.v1.${method}`, {
-    method: "POST",
-    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify(body),
-  });
-  return { status: response.status, json: (await response.json()) as Record<string, any> };
-}
+const call = (method: string, body: object, token?: string) => edge.call(`identity.v1.${method}`, body, token);
 
 describe("identity through the gateway, with the demo organisation", () => {
   it("signs the demo admin in and lists the organisation's users with the token", async () => {

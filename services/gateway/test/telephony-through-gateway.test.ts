@@ -8,27 +8,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { randomUUID } from "node:crypto";
 import { fromBinary } from "@bufbuild/protobuf";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { Secret } from "otpauth";
 import { CallEventSchema, CallState, type CallEvent } from "@switchboard/proto/switchboard/telephony/v1/events_pb";
-import { createTokenVerifier, jwksFromIdentity } from "@switchboard/authz";
 import { FakeAmi, inboundCall } from "../../telephony-gateway/test/support/fake-ami.js";
-import { verifyAtEdge } from "../src/edge-auth.js";
-import { startGateway, type RunningGateway } from "../src/http-server.js";
-import { publicRoutes } from "../src/routes.js";
-import { openUpstreams, type Upstreams } from "../src/upstreams.js";
 import { startBuiltIdentity, startBuiltTelephony, type BuiltService } from "./fixtures/built-services.js";
-
-const demo = {
-  organization: "demo",
-  admin: { username: "admin", password: "Harbour-Lights-2031!" },
-  agent: { username: "agent", password: "Copper-Kettle-5567#" },
-  staff: { organization: "staff", username: "support", password: "Granite-Summit-8842$", totpSecret: new Secret({ size: 20 }).base32 },
-};
+import { demo, startEdge, type Edge } from "./fixtures/edge.js";
 
 let identity: BuiltService;
 let telephony: BuiltService;
-let upstreams: Upstreams;
-let gateway: RunningGateway;
+let edge: Edge;
 let pbx: FakeAmi;
 let nc: NatsConnection;
 
@@ -37,47 +24,21 @@ beforeAll(async () => {
   nc = await connect({ servers: process.env.NATS_URL });
   identity = await startBuiltIdentity(demo);
   telephony = await startBuiltTelephony(identity.target);
-  upstreams = openUpstreams({ identity: identity.target, telephony: telephony.target });
-  gateway = await startGateway({
-    host: "127.0.0.1",
-    port: 0,
-    routes: publicRoutes(upstreams),
-    allowedOrigins: [],
-    maxRequestBytes: 64 * 1024,
-    defaultTimeoutMs: 10_000,
-    readinessTargets: upstreams.targets,
-    authenticate: verifyAtEdge(createTokenVerifier({ fetchJwks: jwksFromIdentity(upstreams.channel("identity")) })),
-  });
+  edge = await startEdge({ identity: identity.target, telephony: telephony.target });
 }, 90_000);
 
 afterAll(async () => {
-  await gateway?.close(500);
-  upstreams?.close();
+  await edge?.close();
   await telephony?.stop();
   await identity?.stop();
   await nc?.close();
   await pbx?.close();
 });
 
-async function call(method: string, body: object, token?: string): Promise<{ status: number; json: Record<string, any> }> {
-  const response = await fetch(`${gateway.url}/switchboard.${method}`, {
-    method: "POST",
-    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify(body),
-  });
-  return { status: response.status, json: (await response.json()) as Record<string, any> };
-}
-
-async function signIn(account: { username: string; password: string }): Promise<string> {
-  const login = await call("identity.v1.AuthService/Login", { organization: demo.organization, ...account });
-  expect(login.status).toBe(200);
-  return login.json.tokens.accessToken;
-}
-
 describe("telephony through the gateway, with the demo organisation", () => {
   it("connects an AMI peer, dials for the agent on their extension, and publishes an inbound call normalised", async () => {
-    const admin = await signIn(demo.admin);
-    const created = await call(
+    const admin = await edge.signIn(demo.admin);
+    const created = await edge.call(
       "telephony.v1.PbxConnectionService/CreatePbxConnection",
       { name: "Office Asterisk", vendor: "PBX_VENDOR_ASTERISK_AMI", host: "127.0.0.1", port: pbx.port, username: "switchboard", secret: "Amp-Secret-31" },
       admin,
@@ -86,23 +47,23 @@ describe("telephony through the gateway, with the demo organisation", () => {
     const connectionId: string = created.json.connection.id;
     expect(JSON.stringify(created.json)).not.toContain("Amp-Secret-31");
 
-    const status = async () => (await call("telephony.v1.PbxConnectionService/ListPbxConnections", {}, admin)).json.connections?.find((c: { id: string }) => c.id === connectionId)?.status;
+    const status = async () => (await edge.call("telephony.v1.PbxConnectionService/ListPbxConnections", {}, admin)).json.connections?.find((c: { id: string }) => c.id === connectionId)?.status;
     await expect.poll(status, { timeout: 15_000 }).toBe("PBX_CONNECTION_STATUS_CONNECTED");
 
-    const users = await call("identity.v1.UserService/ListUsers", {}, admin);
+    const users = await edge.call("identity.v1.UserService/ListUsers", {}, admin);
     const agentId: string = users.json.users.find((u: { username: string }) => u.username === "agent").id;
-    const assigned = await call("telephony.v1.PbxConnectionService/AssignExtension", { userId: agentId, connectionId, extension: "1001" }, admin);
+    const assigned = await edge.call("telephony.v1.PbxConnectionService/AssignExtension", { userId: agentId, connectionId, extension: "1001" }, admin);
     expect(assigned.status).toBe(200);
 
     // Click-to-dial: the agent's own extension rings first, then the number (national form, NL) is dialled.
-    const agent = await signIn(demo.agent);
-    const dialled = await call("telephony.v1.TelephonyService/Dial", { number: "+31 35 699 0230" }, agent);
+    const agent = await edge.signIn(demo.agent);
+    const dialled = await edge.call("telephony.v1.TelephonyService/Dial", { number: "+31 35 699 0230" }, agent);
     expect(dialled.status).toBe(200);
     await expect.poll(() => pbx.actions.filter((a) => a.Action === "Originate").length, { timeout: 10_000 }).toBe(1);
     const originate = pbx.actions.find((a) => a.Action === "Originate")!;
     expect(String(originate.Channel)).toContain("1001");
     expect(String(originate.Exten)).toBe("0356990230");
-    const garbage = await call("telephony.v1.TelephonyService/Dial", { number: "call me maybe" }, agent);
+    const garbage = await edge.call("telephony.v1.TelephonyService/Dial", { number: "call me maybe" }, agent);
     expect(garbage).toMatchObject({ status: 400, json: { code: "invalid_argument" } });
 
     // Inbound: an outside caller rings extension 1001.
@@ -124,7 +85,7 @@ describe("telephony through the gateway, with the demo organisation", () => {
   });
 
   it("refuses an agent who tries to manage PBX connections", async () => {
-    const denied = await call("telephony.v1.PbxConnectionService/ListPbxConnections", {}, await signIn(demo.agent));
+    const denied = await edge.call("telephony.v1.PbxConnectionService/ListPbxConnections", {}, await edge.signIn(demo.agent));
     expect(denied).toMatchObject({ status: 403, json: { code: "permission_denied" } });
   });
 });
