@@ -6,8 +6,8 @@ import { defineConfig } from "vitest/config";
 // stream names, own Redis key prefix), so files run in parallel safely.
 export default defineConfig({
   test: {
+    // Timeouts are set in each project's own vitest.config.ts: a project file
+    // does not inherit them from here.
     projects: ["libs/*", "services/*", "deploy/helm"],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
   },
 });
