@@ -54,6 +54,10 @@ describe("telephony through the gateway, with the demo organisation", () => {
     const agentId: string = users.json.users.find((u: { username: string }) => u.username === "agent").id;
     const assigned = await edge.call("telephony.v1.PbxConnectionService/AssignExtension", { userId: agentId, connectionId, extension: "1001" }, admin);
     expect(assigned.status).toBe(200);
+    // identity answers for the admin's own organisation: an unknown user gets no extension.
+    const nobody = await edge.call("telephony.v1.PbxConnectionService/AssignExtension", { userId: "00000000-0000-4000-8000-000000000001", connectionId, extension: "1009" }, admin);
+    expect(nobody).toMatchObject({ status: 404, json: { code: "not_found" } });
+    expect(nobody.json.message).toContain("00000000-0000-4000-8000-000000000001");
 
     // Click-to-dial: the agent's own extension rings first, then the number (national form, NL) is dialled.
     const agent = await edge.signIn(demo.agent);

@@ -1,6 +1,8 @@
 import { durationMs, logLevel, port, positiveInt, url } from "@switchboard/config";
 import { z } from "zod";
 
+const consumerName = () => z.string().regex(/^[\w-]{1,64}$/, { error: "expected a consumer name: 1-64 letters, digits, '_' or '-'" });
+
 /** The telephony gateway's environment; see README.md for each variable. */
 export const TelephonyConfig = z.object({
   PORT: port().default(50053),
@@ -14,9 +16,11 @@ export const TelephonyConfig = z.object({
   KEY_ENCRYPTION_KEY: z.string({ error: "expected 32 random bytes, base64-encoded (openssl rand -base64 32)" }).min(40, {
     error: "expected 32 random bytes, base64-encoded (openssl rand -base64 32)",
   }),
+  /** The durable consumer of identity's organisation events (regions, terminations); replicas share it. */
+  ORGANIZATION_EVENTS_CONSUMER: consumerName().default("telephony-gateway-organizations"),
+  /** The durable consumer of identity's user.deleted events (extension erasure); replicas share it. */
+  USER_EVENTS_CONSUMER: consumerName().default("telephony-gateway-user-erasure"),
   /** This replica's name in the leases; the pod name in Kubernetes. */
-  /** The durable consumer learning organisations' default regions; replicas share it. */
-  ORGANIZATION_EVENTS_CONSUMER: z.string().regex(/^[\w-]{1,64}$/, { error: "expected a consumer name: 1-64 letters, digits, '_' or '-'" }).default("telephony-gateway-regions"),
   REPLICA_ID: z.string().regex(/^[\w-]{1,64}$/, { error: "expected 1-64 letters, digits, '_' or '-'" }).optional(),
   /** How long a dead replica keeps its connections before others take them over. */
   LEASE_TTL: durationMs().default(15_000),

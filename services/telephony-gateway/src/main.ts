@@ -11,7 +11,9 @@ import { onShutdown, openChannel, serve } from "@switchboard/rpc";
 import { createLogger, startTelemetry } from "@switchboard/telemetry";
 import { TelephonyConfig } from "./config.js";
 import { callEventTypes, callsStream, createCallEventPublisher } from "./events/call-events.js";
-import { startRegionLearning } from "./events/organization-events.js";
+import { startOrganizationConsumer } from "./events/organization-events.js";
+import { startUserErasure } from "./events/user-events.js";
+import { identityUserDirectory } from "./users/user-directory.js";
 import { pbxConnectionService } from "./rpc/pbx-connection-service.js";
 import { telephonyPolicies } from "./rpc/policies.js";
 import { telephonyService } from "./rpc/telephony-service.js";
@@ -34,7 +36,8 @@ const debugLogging = await startDebugLogging({ nc: events.nc, service: "telephon
 await ensureStream(events.jsm, callsStream);
 await ensureStream(events.jsm, auditStream);
 const relay = startOutboxRelay({ db, js: events.js, databaseUrl: config.DATABASE_URL, log });
-const regions = await startRegionLearning(db, events, log, { durable: config.ORGANIZATION_EVENTS_CONSUMER });
+const organizations = await startOrganizationConsumer({ db, keyring, events, log }, { durable: config.ORGANIZATION_EVENTS_CONSUMER });
+const userErasure = await startUserErasure({ db, events, log }, { durable: config.USER_EVENTS_CONSUMER });
 const publisher = createCallEventPublisher({ js: events.js, types: callEventTypes(), log });
 
 const leases = await openLeases(events.js, { bucket: "telephony_leases", ttlMs: config.LEASE_TTL, owner: replicaId });
@@ -67,7 +70,7 @@ const identity = openChannel(config.IDENTITY_ADDR);
 const verifier = createTokenVerifier({ fetchJwks: jwksFromIdentity(identity) });
 const services = [
   telephonyService({ db, keyring, nc: events.nc, routePrefix, originateTimeoutMs: config.PBX_REPLY_TIMEOUT + 2_000 }),
-  pbxConnectionService({ db, keyring, webhookPath }),
+  pbxConnectionService({ db, keyring, webhookPath, users: identityUserDirectory(identity) }),
 ];
 assertEveryMethodDeclared(services.map((s) => s.service), telephonyPolicies);
 const server = await serve({
@@ -87,7 +90,8 @@ onShutdown(
     { name: "webhook-server", close: () => webhooks.close() },
     { name: "supervisor", close: () => supervisor.stop() },
     { name: "call-events", close: () => publisher.flush() },
-    { name: "region-learning", close: () => regions.stop() },
+    { name: "organization-events", close: () => organizations.stop() },
+    { name: "user-erasure", close: () => userErasure.stop() },
     { name: "outbox-relay", close: () => relay.stop() },
     { name: "identity-channel", close: () => identity.close() },
     { name: "debug-logging", close: () => debugLogging.stop() },

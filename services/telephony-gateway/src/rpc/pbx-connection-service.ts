@@ -13,6 +13,7 @@ import { vendorOf, vendors } from "../adapters/vendors.js";
 import { deleteConnection, findConnection, insertConnection, listConnections, type ConnectionRow } from "../store/connections.js";
 import { assignExtension } from "../store/extensions.js";
 import type { TelephonyDatabase } from "../store/schema.js";
+import type { UserDirectory } from "../users/user-directory.js";
 import { callerOf, clientAddressOf } from "./caller.js";
 
 const statuses = { connecting: PbxConnectionStatus.CONNECTING, connected: PbxConnectionStatus.CONNECTED, failed: PbxConnectionStatus.FAILED } as const;
@@ -24,6 +25,7 @@ export interface ConnectionServiceDeps {
   keyring: Keyring;
   /** For webhooks: the path prefix on the webhook port, shown with each webhook connection. */
   webhookPath(connectionId: string): string;
+  users: UserDirectory;
 }
 
 function toConnection(row: ConnectionRow, deps: ConnectionServiceDeps): MessageInitShape<typeof PbxConnectionSchema> {
@@ -128,6 +130,7 @@ export function pbxConnectionHandlers(deps: ConnectionServiceDeps): ServiceImpl<
 
     async assignExtension(request, context) {
       const caller = callerOf(context);
+      await deps.users.assertUserExists(request.userId, context);
       await withTenant(db, caller.tenantId, async (trx) => {
         if (!(await findConnection(trx, request.connectionId))) {
           throw new RpcError(Code.NotFound, "no such PBX connection: list them with ListPbxConnections");

@@ -12,7 +12,19 @@ export async function assignExtension(trx: Trx, tenantId: string, userId: string
     .values({ tenant_id: tenantId, user_id: userId, connection_id: connectionId, extension })
     .onConflict((oc) => oc.columns(["tenant_id", "user_id"]).doUpdateSet({ connection_id: connectionId, extension, updated_at: new Date() }))
     .execute();
+  await notifyExtensionsChanged(trx, connectionId);
+}
+
+/** Wakes the supervisor holding the connection, which re-reads its extension map (delivered on commit). */
+async function notifyExtensionsChanged(trx: Trx, connectionId: string): Promise<void> {
   await sql`select pg_notify(${EXTENSIONS_CHANGED}, ${connectionId})`.execute(trx);
+}
+
+/** Removes the user's extension; returns the connection it was on, if any. */
+export async function deleteExtensionOfUser(trx: Trx, tenantId: string, userId: string): Promise<string | undefined> {
+  const deleted = await trx.deleteFrom("extension").where("tenant_id", "=", tenantId).where("user_id", "=", userId).returning("connection_id").executeTakeFirst();
+  if (deleted) await notifyExtensionsChanged(trx, deleted.connection_id);
+  return deleted?.connection_id;
 }
 
 export function extensionOfUser(trx: Trx, userId: string) {

@@ -17,9 +17,17 @@ import { telephonyPolicies } from "../../src/rpc/policies.js";
 import { telephonyService } from "../../src/rpc/telephony-service.js";
 import { webhookPath } from "../../src/adapters/webhook/webhook-server.js";
 import type { TelephonyDatabase } from "../../src/store/schema.js";
+import type { UserDirectory } from "../../src/users/user-directory.js";
 import { saveRegion } from "../../src/store/tenant-regions.js";
 import { openLeases } from "../../src/supervision/leases.js";
 import { startSupervisor, type Supervisor } from "../../src/supervision/supervisor.js";
+
+/**
+ * identity does not run in these tests: every user id is taken to exist. The
+ * real check (identity's GetUser with the caller's token) is tested through
+ * the gateway in services/gateway/test/telephony-through-gateway.test.ts.
+ */
+const everyUserExists: UserDirectory = { assertUserExists: async () => {} };
 
 const migrationsFolder = fileURLToPath(new URL("../../migrations/", import.meta.url));
 
@@ -82,7 +90,7 @@ export class Harness {
       port: 0,
       services: [
         telephonyService({ db: this.database.db, keyring: this.keyring, nc: this.events.nc, routePrefix: this.routePrefix, originateTimeoutMs: 3_000 }),
-        pbxConnectionService({ db: this.database.db, keyring: this.keyring, webhookPath }),
+        pbxConnectionService({ db: this.database.db, keyring: this.keyring, webhookPath, users: everyUserExists }),
       ],
       authenticate: createAuthHook({ verifier: createTokenVerifier({ fetchJwks: async () => [jwk] }), policies: telephonyPolicies }),
     });
