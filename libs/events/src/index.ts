@@ -15,6 +15,6 @@ export { enqueueEvent, OUTBOX_CHANNEL, type EnqueueEventOptions } from "./enqueu
 export { startOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from "./outbox-relay.js";
 export { consumeEvents, type ConsumeEventsOptions, type EventConsumer, type EventMeta } from "./consume-events.js";
 export { consumeEventBatches, type ConsumeEventBatchesOptions, type BatchedEvent } from "./consume-event-batches.js";
-export { processOnce, pruneProcessedEvents } from "./process-once.js";
+export { processOnce, pruneProcessedEvents, startProcessedEventPruning, type ProcessedEventPruningOptions } from "./process-once.js";
 export { captureTraceHeaders, contextFromTraceHeaders, type TraceHeaders } from "./trace-headers.js";
 export type { Logger } from "@switchboard/db";

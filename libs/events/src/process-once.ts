@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Transaction } from "kysely";
-import { setTenant } from "@switchboard/db";
+import { setTenant, type Logger } from "@switchboard/db";
 import type { EventTables } from "./outbox-table.js";
 
 /**
@@ -40,4 +40,39 @@ export async function pruneProcessedEvents(db: Kysely<any>, olderThanMs: number)
     .where("processed_at", "<", sql<Date>`now() - make_interval(secs => ${olderThanMs / 1000})`)
     .executeTakeFirst();
   return Number(result.numDeletedRows);
+}
+
+export interface ProcessedEventPruningOptions {
+  /** Keep markers at least as long as a message can be redelivered: the stream's max age (7 days) plus a day by default. */
+  keepMs?: number;
+  /** How often to prune (hourly by default). */
+  everyMs?: number;
+  log: Logger;
+}
+
+/**
+ * Prunes `processed_event` now and then every `everyMs`, so the markers of a
+ * long-running consumer do not grow without bound. A failed round is logged
+ * and retried at the next one; the timer never keeps the process alive.
+ */
+export function startProcessedEventPruning(db: Kysely<any>, options: ProcessedEventPruningOptions): { stop(): Promise<void> } {
+  const keepMs = options.keepMs ?? 8 * 24 * 60 * 60 * 1000;
+  let running: Promise<void> = Promise.resolve();
+  const round = () => {
+    running = pruneProcessedEvents(db, keepMs).then(
+      (pruned) => {
+        if (pruned > 0) options.log.info({ event: "processed_events.pruned", pruned }, "old processed-event markers deleted");
+      },
+      (err: unknown) => options.log.warn({ event: "processed_events.prune_failed", message: err instanceof Error ? err.message : String(err) }, "pruning processed-event markers failed; retried next round"),
+    );
+  };
+  round();
+  const timer = setInterval(round, options.everyMs ?? 60 * 60 * 1000);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
 }

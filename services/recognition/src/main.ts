@@ -4,7 +4,7 @@ import { loadConfigOrExit } from "@switchboard/config";
 import { createKeyring, localKeyWrapper } from "@switchboard/crypto";
 import { openDatabase, pingDatabase } from "@switchboard/db";
 import { startDebugLogging } from "@switchboard/debug-sessions";
-import { connectEvents, ensureStream, pingEvents, startOutboxRelay } from "@switchboard/events";
+import { connectEvents, ensureStream, pingEvents, startOutboxRelay, startProcessedEventPruning } from "@switchboard/events";
 import { onShutdown, openChannel, serve } from "@switchboard/rpc";
 import { createLogger, startTelemetry } from "@switchboard/telemetry";
 import { Redis } from "ioredis";
@@ -52,6 +52,7 @@ const deps: RecognitionDeps = {
   cacheTimeoutMs: config.CACHE_TIMEOUT,
 };
 const organizations = await startOrganizationConsumer(deps, events, config.ORGANIZATION_EVENTS_CONSUMER);
+const markerPruning = startProcessedEventPruning(deps.db, { log: deps.log });
 
 const identity = openChannel(config.IDENTITY_ADDR);
 const verifier = createTokenVerifier({ fetchJwks: jwksFromIdentity(identity) });
@@ -72,6 +73,7 @@ onShutdown(
   [
     { name: "grpc-server", close: () => server.close() },
     { name: "organization-consumer", close: () => organizations.stop() },
+    { name: "processed-event-pruning", close: () => markerPruning.stop() },
     { name: "outbox-relay", close: () => relay.stop() },
     { name: "identity-channel", close: () => identity.close() },
     { name: "debug-logging", close: () => debugLogging.stop() },

@@ -6,7 +6,7 @@ import { loadConfigOrExit } from "@switchboard/config";
 import { createKeyring, localKeyWrapper } from "@switchboard/crypto";
 import { openDatabase, pingDatabase } from "@switchboard/db";
 import { startDebugLogging } from "@switchboard/debug-sessions";
-import { connectEvents, ensureStream, pingEvents, startOutboxRelay } from "@switchboard/events";
+import { connectEvents, ensureStream, pingEvents, startOutboxRelay, startProcessedEventPruning } from "@switchboard/events";
 import { onShutdown, openChannel, serve } from "@switchboard/rpc";
 import { createLogger, startTelemetry } from "@switchboard/telemetry";
 import { TelephonyConfig } from "./config.js";
@@ -38,6 +38,7 @@ await ensureStream(events.jsm, auditStream);
 const relay = startOutboxRelay({ db, js: events.js, databaseUrl: config.DATABASE_URL, log });
 const organizations = await startOrganizationConsumer({ db, keyring, events, log }, { durable: config.ORGANIZATION_EVENTS_CONSUMER });
 const userErasure = await startUserErasure({ db, events, log }, { durable: config.USER_EVENTS_CONSUMER });
+const markerPruning = startProcessedEventPruning(db, { log });
 const publisher = createCallEventPublisher({ js: events.js, types: callEventTypes(), log });
 
 const leases = await openLeases(events.js, { bucket: "telephony_leases", ttlMs: config.LEASE_TTL, owner: replicaId });
@@ -92,6 +93,7 @@ onShutdown(
     { name: "call-events", close: () => publisher.flush() },
     { name: "organization-events", close: () => organizations.stop() },
     { name: "user-erasure", close: () => userErasure.stop() },
+    { name: "processed-event-pruning", close: () => markerPruning.stop() },
     { name: "outbox-relay", close: () => relay.stop() },
     { name: "identity-channel", close: () => identity.close() },
     { name: "debug-logging", close: () => debugLogging.stop() },
