@@ -82,7 +82,9 @@ describe.each(VALUE_SET_NAMES)("pods rendered with the %s values", (valueSet) =>
       expect(port, name).toBe(services[name]?.port);
       for (const probe of ["startupProbe", "readinessProbe", "livenessProbe"]) {
         if (services[name]?.healthCheck === "grpc") {
-          expect(container[probe], `${name} ${probe}`).toEqual(expect.objectContaining({ grpc: { port } }));
+          // Liveness asks the always-SERVING "liveness" name: a store outage must not restart pods.
+          const grpc = probe === "livenessProbe" ? { port, service: "liveness" } : { port };
+          expect(container[probe], `${name} ${probe}`).toEqual(expect.objectContaining({ grpc }));
           expect(container[probe].httpGet, `${name} ${probe}`).toBeUndefined();
         } else {
           expect(container[probe].httpGet, `${name} ${probe}`).toEqual({ path: probe === "readinessProbe" ? "/readyz" : "/healthz", port });

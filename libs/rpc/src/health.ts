@@ -32,9 +32,18 @@ function withTimeout(check: ReadinessCheck, timeoutMs: number): Promise<unknown>
 }
 
 /**
+ * The name the liveness probe asks for. It answers SERVING whenever the
+ * process can answer at all: a pod whose database is down is not ready, but
+ * restarting it would not bring the database back, and a crash-loop back-off
+ * would only delay the recovery.
+ */
+export const LIVENESS_SERVICE = "liveness";
+
+/**
  * Serves `grpc.health.v1.Health` (Kubernetes gRPC probes, grpcurl) with a
  * status that follows the readiness of the service's dependencies: the
  * overall service ("") and each registered service flip together.
+ * `LIVENESS_SERVICE` stays SERVING whatever the dependencies say.
  */
 export function attachHealth(server: Server, options: HealthOptions): HealthReporter {
   const health = new HealthImplementation();
@@ -49,6 +58,7 @@ export function attachHealth(server: Server, options: HealthOptions): HealthRepo
     for (const name of names) health.setStatus(name, next);
   };
   publish("NOT_SERVING");
+  health.setStatus(LIVENESS_SERVICE, "SERVING");
 
   const refresh = async (): Promise<ServingStatus> => {
     const results = await Promise.allSettled(

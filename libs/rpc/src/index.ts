@@ -5,6 +5,7 @@ export { onShutdown, type Closable, type ShutdownOptions } from "./shutdown.js";
 export { openChannel, createClient, type Channel, type ChannelOptions, type CallOptions, type Client } from "./client.js";
 export { extractTraceContext, injectTraceContext } from "./trace-context.js";
 export type { HealthReporter, ReadinessCheck } from "./health.js";
+export { LIVENESS_SERVICE } from "./health.js";
 export { violations, required, maxLength, inRange, uuid, oneOf } from "./validation.js";
 export {
   registerService,

@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { credentials, loadPackageDefinition, type ServiceClientConstructor } from "@grpc/grpc-js";
 import { loadSync } from "@grpc/proto-loader";
 import { Redis } from "ioredis";
-import { checkHealth, serve, type RunningServer } from "../src/index.js";
+import { checkHealth, LIVENESS_SERVICE, serve, type RunningServer } from "../src/index.js";
 import { echoRegistration } from "./fixtures/echo-service.js";
 
 const cleanups: Array<() => unknown> = [];
@@ -71,6 +71,8 @@ describe("grpc.health.v1", () => {
     await once(redis.process, "exit");
     await expect.poll(() => checkHealth(target), { timeout: 5_000, interval: 100 }).toBe("NOT_SERVING");
     expect(await checkHealth(target, "switchboard.diagnostics.v1.EchoService")).toBe("NOT_SERVING");
+    // Not ready, but alive: the liveness probe must not restart a pod for its database's outage.
+    expect(await checkHealth(target, LIVENESS_SERVICE)).toBe("SERVING");
   });
 
   it("reports NOT_SERVING as soon as shutdown begins", async () => {

@@ -235,12 +235,13 @@ ctx: (dict "root" $ "name" $name "service" $service)
 {{- end }}
 
 {{/*
-Probes. gRPC services: Kubernetes' native gRPC probe on grpc.health.v1 (service ""),
-which libs/rpc turns SERVING only while the service's stores answer. The gateway speaks
-HTTP/1.1 (Connect, gRPC-web) and has no gRPC health service: /healthz and /readyz.
-Liveness tolerates two minutes of NOT_SERVING, so an outage of PostgreSQL or NATS does
-not restart every pod (restarting would not help, and crash-loop back-off would delay
-the recovery).
+Probes. gRPC services: Kubernetes' native gRPC probe on grpc.health.v1. Readiness asks
+for service "", which libs/rpc turns SERVING only while the service's stores answer;
+liveness asks for service "liveness", SERVING whenever the process answers at all, so an
+outage of PostgreSQL or NATS takes pods out of rotation without restarting them
+(restarting would not help, and crash-loop back-off would delay the recovery). The
+gateway speaks HTTP/1.1 (Connect, gRPC-web) and has no gRPC health service: /readyz
+follows its upstreams, /healthz only the process.
 */}}
 {{- define "switchboard.probes" -}}
 {{- $port := .service.port }}
@@ -255,10 +256,10 @@ readinessProbe:
   timeoutSeconds: 3
   failureThreshold: 3
 livenessProbe:
-  grpc: { port: {{ $port }} }
+  grpc: { port: {{ $port }}, service: liveness }
   periodSeconds: 20
   timeoutSeconds: 5
-  failureThreshold: 6
+  failureThreshold: 3
 {{- else }}
 startupProbe:
   httpGet: { path: /healthz, port: {{ $port }} }
