@@ -10,6 +10,8 @@ export const RecognitionConfig = z.object({
   LOG_LEVEL: logLevel().default("info"),
   DATABASE_URL: url({ protocols: ["postgres", "postgresql"] }),
   REDIS_URL: url({ protocols: ["redis", "rediss"] }),
+  /** What to do when the cache's Redis is configured to persist: refuse to start (default), or only log. */
+  REDIS_PERSISTENCE: z.enum(["refuse", "warn"], { error: "expected refuse or warn" }).default("refuse"),
   NATS_URL: url({ protocols: ["nats", "tls"] }),
   /** identity's gRPC address, for the keys that verify access tokens. */
   IDENTITY_ADDR: z.string().min(1, { error: "expected identity's gRPC address, e.g. dns:///identity:50051" }),

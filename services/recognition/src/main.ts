@@ -32,7 +32,14 @@ const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 0, enableOffli
 redis.on("error", (error: Error) => log.warn({ event: "redis.error", reason: error.message }));
 await new Promise<void>((resolve) => (redis.status === "ready" ? resolve() : redis.once("ready", () => resolve())));
 const persistence = await persistenceProblem(redis);
-if (persistence) log.error({ event: "redis.persistence_enabled" }, `${persistence}: configure save "" and appendonly no`);
+if (persistence) {
+  log.error({ event: "redis.persistence_enabled" }, `${persistence}: configure save "" and appendonly no`);
+  // Cached payloads are sealed, but "the cache is never persisted" is a promise to tenants: refuse rather than break it.
+  if (config.REDIS_PERSISTENCE === "refuse") {
+    console.error(`recognition: ${persistence}. Configure the cache's Redis with save "" and appendonly no (or set REDIS_PERSISTENCE=warn to start anyway).`);
+    process.exit(1);
+  }
+}
 
 const events = await connectEvents({ url: config.NATS_URL, name: "recognition", log });
 // Support debug sessions: a user with an active session gets their calls logged to the protected store.

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
 import { Redis } from "ioredis";
 
 function freePort(): Promise<number> {
@@ -15,12 +16,13 @@ function freePort(): Promise<number> {
 
 /**
  * A throwaway redis-server of this test alone (the shared one must never be
- * stopped): persists nothing, listens on a free loopback port, and can be
- * paused (SIGSTOP: "slow") or killed mid-test.
+ * stopped): persists nothing unless `save` asks it to (snapshots go to the
+ * temp folder), listens on a free loopback port, and can be paused (SIGSTOP:
+ * "slow") or killed mid-test.
  */
-export async function startPrivateRedis() {
+export async function startPrivateRedis(options: { save?: string } = {}) {
   const port = await freePort();
-  const child: ChildProcess = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+  const child: ChildProcess = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", options.save ?? "", "--appendonly", "no", "--dir", tmpdir()], { stdio: "ignore" });
   const url = `redis://127.0.0.1:${port}`;
   const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
   probe.on("error", () => {});
