@@ -6,7 +6,7 @@ import { AuditEventSchema } from "@switchboard/proto/switchboard/audit/v1/audit_
 import { CallDirection, CallState } from "@switchboard/proto/switchboard/telephony/v1/events_pb";
 import { PbxConnectionStatus, PbxVendor } from "@switchboard/proto/switchboard/telephony/v1/resources_pb";
 import { Code, RpcError } from "@switchboard/rpc";
-import { FakeAmi, inboundCall } from "./support/fake-ami.js";
+import { FakeAmi, inboundCall, outboundHandsetCall } from "./support/fake-ami.js";
 import { eventually, Harness } from "./support/harness.js";
 
 let harness: Harness;
@@ -115,6 +115,20 @@ describe("inbound calls", () => {
       expect(event).toMatchObject({ tenantId: harness.tenantId, connectionId, direction: CallDirection.INBOUND, extension: "1001", userIds: [userId] });
       expect(event.caller).toMatchObject({ raw: "0356990230", e164: "+31356990230" });
       expect(event.callee).toMatchObject({ raw: "0201234567", e164: "+31201234567" });
+    }
+  });
+
+  it("reports a number dialled from the handset as the extension's OUTBOUND call, not a ring at the trunk", async () => {
+    const callId = `1700000002.${Math.floor(Math.random() * 1e6)}`;
+    for (const event of outboundHandsetCall(callId, "1001", "0356990230")) await ami.emit(event);
+    const events = await eventually("three events", async () => {
+      const found = await harness.callEvents((e) => e.callId === callId);
+      return found.length >= 3 && found;
+    });
+    expect(events.map((e) => e.state)).toEqual([CallState.RINGING, CallState.ANSWERED, CallState.ENDED]);
+    for (const event of events) {
+      expect(event).toMatchObject({ direction: CallDirection.OUTBOUND, extension: "1001", userIds: [userId] });
+      expect(event.callee).toMatchObject({ raw: "0356990230", e164: "+31356990230" });
     }
   });
 

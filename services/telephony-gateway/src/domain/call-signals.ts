@@ -17,6 +17,12 @@ export type CallSignal =
       time: Date;
       /** Set by vendors that say so themselves (webhooks). */
       direction?: "inbound" | "outbound";
+      /**
+       * The endpoint placing the call, when the PBX says (AMI: the dialling
+       * channel, or the ringing channel's connected line). A call from one of
+       * the tenant's extensions to a trunk is that extension's outbound call.
+       */
+      from?: string;
     }
   | { kind: "answered"; callId: string; time: Date }
   | { kind: "ended"; callId: string; time: Date };

@@ -2,6 +2,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import type { Logger } from "@switchboard/rpc";
 import { PbxUnavailableError, type AdapterOptions, type FrameLimits, type OriginateRequest, type PbxAdapter, type PbxEndpoint } from "../adapters/adapter.js";
 import type { Vendor } from "../adapters/vendors.js";
+import { withDirection } from "../domain/call-direction.js";
 import { CallTracker } from "../domain/call-tracker.js";
 import type { CallContext, CallEventPublisher } from "../events/call-events.js";
 import type { ConnectionStatusName } from "../store/schema.js";
@@ -53,7 +54,7 @@ export function startConnectionRunner(options: RunnerOptions): ConnectionRunner 
         timeouts: options.timeouts,
         log,
         onSignal(signal) {
-          const change = tracker.observe(signal);
+          const change = tracker.observe(withDirection(signal, (endpoint) => options.context.usersAt(endpoint).length > 0));
           if (change) options.publisher.publish(options.context, change);
         },
       });

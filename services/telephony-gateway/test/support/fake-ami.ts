@@ -162,3 +162,20 @@ export function inboundCall(linkedid: string, caller: string, extension: string,
     { Event: "Hangup", ...trunk, Cause: 16, "Cause-txt": "Normal Clearing" },
   ];
 }
+
+/** The AMI events Asterisk sends when the phone at `extension` dials `number` out through a trunk, answered and hung up. */
+export function outboundHandsetCall(linkedid: string, extension: string, number: string): AmiFields[] {
+  const phone = { Channel: `PJSIP/${extension}-00000011`, Uniqueid: linkedid, Linkedid: linkedid };
+  const trunk = { Channel: "PJSIP/trunk-00000012", Uniqueid: `${linkedid}.2`, Linkedid: linkedid };
+  return [
+    { Event: "Newchannel", ...phone, ChannelState: 4, ChannelStateDesc: "Ring", CallerIDNum: extension, Exten: number, Context: "from-internal" },
+    { Event: "Newchannel", ...trunk, ChannelState: 0, ChannelStateDesc: "Down", CallerIDNum: number, Exten: number },
+    { Event: "DialBegin", ...phone, CallerIDNum: extension, Exten: number, DestChannel: trunk.Channel, DestUniqueid: trunk.Uniqueid, DestLinkedid: linkedid, DialString: `trunk/${number}` },
+    // The far end rings: the trunk channel's state, its connected line the dialling phone.
+    { Event: "Newstate", ...trunk, ChannelState: 5, ChannelStateDesc: "Ringing", CallerIDNum: number, ConnectedLineNum: extension },
+    { Event: "DialEnd", ...phone, DestChannel: trunk.Channel, DestLinkedid: linkedid, DialStatus: "ANSWER" },
+    { Event: "BridgeEnter", ...phone, BridgeUniqueid: "b-2" },
+    { Event: "Hangup", ...trunk, Cause: 16, "Cause-txt": "Normal Clearing" },
+    { Event: "Hangup", ...phone, Cause: 16, "Cause-txt": "Normal Clearing" },
+  ];
+}

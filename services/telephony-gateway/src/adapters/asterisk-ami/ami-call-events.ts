@@ -36,6 +36,7 @@ export function amiSignal(message: AmiMessage, time = new Date()): CallSignal | 
         extension: endpointOf(message.destchannel),
         caller: unknown(message.calleridnum),
         callee: unknown(message.exten) || unknown(message.dialstring),
+        from: endpointOf(message.channel),
         time,
       };
     case "Newstate":
@@ -47,6 +48,7 @@ export function amiSignal(message: AmiMessage, time = new Date()): CallSignal | 
         extension: endpointOf(message.channel),
         caller: unknown(message.connectedlinenum),
         callee: unknown(message.calleridnum) || endpointOf(message.channel),
+        from: unknown(message.connectedlinenum),
         time,
       };
     case "DialEnd":
