@@ -1,5 +1,5 @@
 import type { Metadata } from "@grpc/grpc-js";
-import { Code, RpcError, methodPath, silentLogger, type AuthHook, type Caller, type Logger } from "@switchboard/rpc";
+import { CallerRefusedError, Code, RpcError, methodPath, silentLogger, type AuthHook, type Caller, type Logger } from "@switchboard/rpc";
 import { toCaller } from "./claims.js";
 import { permissionsOf, staffOnlyPermissions } from "./permissions.js";
 import type { PolicyTable } from "./policies.js";
@@ -59,15 +59,15 @@ export function createAuthHook(options: AuthHookOptions): AuthHook {
 
     if (caller.kind === "setup") {
       if (policy.kind === "authenticated" && policy.allowSetupToken) return caller;
-      throw new RpcError(Code.PermissionDenied, "finish setting up your account first (change the initial password, enrol TOTP), then sign in again");
+      throw new CallerRefusedError(caller, "finish setting up your account first (change the initial password, enrol TOTP), then sign in again");
     }
     if (policy.kind === "authenticated") return caller;
 
     if (!permissionsOf(caller.roles).has(policy.permission)) {
-      throw new RpcError(Code.PermissionDenied, `${method.name} needs the permission ${policy.permission}, which your roles do not grant`);
+      throw new CallerRefusedError(caller, `${method.name} needs the permission ${policy.permission}, which your roles do not grant`);
     }
     if (staffOnlyPermissions.has(policy.permission) && !caller.amr.includes("otp")) {
-      throw new RpcError(Code.PermissionDenied, `${method.name} requires a second factor: sign in again with your authenticator code`);
+      throw new CallerRefusedError(caller, `${method.name} requires a second factor: sign in again with your authenticator code`);
     }
     return caller;
   };

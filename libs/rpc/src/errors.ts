@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { Metadata, status, type ServiceError } from "@grpc/grpc-js";
+import type { Caller } from "./types.js";
 
 /** gRPC status codes, named as callers know them (`Code.NotFound`). */
 export enum Code {
@@ -50,6 +51,21 @@ export class RpcError extends Error {
   static invalidArgument(violations: readonly FieldViolation[]): RpcError {
     const summary = violations.map((v) => `${v.field}: ${v.description}`).join("; ");
     return new RpcError(Code.InvalidArgument, `invalid request: ${summary}`, violations);
+  }
+}
+
+/**
+ * PERMISSION_DENIED for a caller whose token was valid: the auth hook knows
+ * who was refused, so the refusal is logged in that caller's scope (a
+ * support debug session records "you may not do this", the most common
+ * reason a user calls support).
+ */
+export class CallerRefusedError extends RpcError {
+  constructor(
+    readonly caller: Caller,
+    message: string,
+  ) {
+    super(Code.PermissionDenied, message);
   }
 }
 

@@ -9,7 +9,7 @@ import type {
 import { context, SpanKind, SpanStatusCode, trace, type Span } from "@opentelemetry/api";
 import { once } from "node:events";
 import { abortAt, clientDeadline, effectiveDeadline } from "./deadline.js";
-import { Code, RpcError, toStatus } from "./errors.js";
+import { CallerRefusedError, Code, RpcError, toStatus } from "./errors.js";
 import { extractTraceContext } from "./trace-context.js";
 import type { AuthHook, CallScope, CallScopeSelector, Caller, HandlerContext, Logger } from "./types.js";
 
@@ -59,12 +59,29 @@ function rejectOnAbort(signal: AbortSignal): Promise<never> {
   });
 }
 
-/** Runs the common prologue: caller, then validation, both before any handler code. */
-async function admit(method: DescMethod, request: unknown, call: { metadata: ServerUnaryCall<unknown, unknown>["metadata"] }, policy: CallPolicy, validate: Validator | undefined) {
-  const caller = policy.authenticate ? await policy.authenticate({ method, metadata: call.metadata }) : undefined;
+/**
+ * The common prologue, before any handler code: the caller, the caller's
+ * logging scope, then validation — so a support debug session also records
+ * its user's refused and invalid requests. A refusal carries the caller's
+ * scope on the way out (`scope` is set before the throw).
+ */
+async function admit(
+  method: DescMethod,
+  request: unknown,
+  call: { metadata: ServerUnaryCall<unknown, unknown>["metadata"] },
+  policy: CallPolicy,
+  validate: Validator | undefined,
+  admitted: { caller?: Caller; scope?: CallScope },
+): Promise<void> {
+  try {
+    admitted.caller = policy.authenticate ? await policy.authenticate({ method, metadata: call.metadata }) : undefined;
+  } catch (error) {
+    if (error instanceof CallerRefusedError) admitted.scope = scopeOf(method, error.caller, policy);
+    throw error;
+  }
+  admitted.scope = scopeOf(method, admitted.caller, policy);
   const problems = validate ? validate(request as never) : [];
   if (problems.length > 0) throw RpcError.invalidArgument(problems);
-  return caller;
 }
 
 function contextFor(
@@ -119,17 +136,17 @@ export function unaryHandler(method: DescMethod, impl: Impl, validate: Validator
     const { span, spanContext } = startServerSpan(method, call);
 
     void context.with(spanContext, async () => {
-      let log = policy.log;
+      const admitted: { caller?: Caller; scope?: CallScope } = {};
       try {
-        const caller = await admit(method, call.request, call, policy, validate);
-        const scope = scopeOf(method, caller, policy);
-        log = scope?.log ?? log;
+        await admit(method, call.request, call, policy, validate, admitted);
+        const { caller, scope } = admitted;
+        const log = scope?.log ?? policy.log;
         const handlerContext = contextFor(method, call, controller, deadline, caller, log);
         const result = await inScope(scope, () => Promise.race([impl(call.request as never, handlerContext), rejectOnAbort(controller.signal)]));
         callback(null, create(method.output, result as never));
         logCompleted(log, method, started);
       } catch (error) {
-        callback(reportFailure(error, method, span, log));
+        callback(reportFailure(error, method, span, admitted.scope?.log ?? policy.log));
       } finally {
         cancelTimer();
         span.end();
@@ -149,11 +166,11 @@ export function serverStreamingHandler(method: DescMethod, impl: Impl, validate:
     const { span, spanContext } = startServerSpan(method, call);
 
     void context.with(spanContext, async () => {
-      let log = policy.log;
+      const admitted: { caller?: Caller; scope?: CallScope } = {};
       try {
-        const caller = await admit(method, call.request, call, policy, validate);
-        const scope = scopeOf(method, caller, policy);
-        log = scope?.log ?? log;
+        await admit(method, call.request, call, policy, validate, admitted);
+        const { caller, scope } = admitted;
+        const log = scope?.log ?? policy.log;
         const handlerContext = contextFor(method, call, controller, deadline, caller, log);
         // The generator's body runs on each next(): the whole loop stays in scope.
         await inScope(scope, async () => {
@@ -180,7 +197,7 @@ export function serverStreamingHandler(method: DescMethod, impl: Impl, validate:
         if (controller.signal.reason === clientCancelled) {
           return; // the client is gone: nobody to tell
         }
-        call.emit("error", reportFailure(error, method, span, log));
+        call.emit("error", reportFailure(error, method, span, admitted.scope?.log ?? policy.log));
       } finally {
         cancelTimer();
         policy.openStreams.delete(controller);

@@ -1,4 +1,4 @@
-export { Code, RpcError, toStatus, fromServiceError, type FieldViolation } from "./errors.js";
+export { CallerRefusedError, Code, RpcError, toStatus, fromServiceError, type FieldViolation } from "./errors.js";
 export { methodPath, toGrpcServiceDefinition } from "./service-definition.js";
 export { serve, serverDefaults, type ServeOptions, type RunningServer } from "./server.js";
 export { onShutdown, type Closable, type ShutdownOptions } from "./shutdown.js";

@@ -106,6 +106,24 @@ describe("a debug session for user A", () => {
     expect(everything).not.toContain(ids.userB);
   });
 
+  it("records A's refused and invalid requests too: what went wrong is why users call support", async () => {
+    const refused = await support.clients.sessions
+      .startDebugSession({ organizationId: ids.acme, userId: ids.userA, ticket: "SUP-SELF", reason: "me", level: DebugLevel.TRACE }, bearer(tokens.userA!))
+      .then(() => undefined, (e: unknown) => e);
+    expect((refused as RpcError).code).toBe(Code.PermissionDenied);
+    const invalid = await support.clients.echo.echo({ text: "x".repeat(201) }, bearer(tokens.userA!)).then(() => undefined, (e: unknown) => e);
+    expect((invalid as RpcError).code).toBe(Code.InvalidArgument);
+    await support.clients.echo.echo({ text: "y".repeat(201) }, bearer(tokens.userB!)).catch(() => {});
+
+    const failed = async () =>
+      (await readLines("SUP-4711")).map((line) => JSON.parse(line.json) as Record<string, unknown>).filter((p) => p.event === "rpc.failed");
+    await waitFor("A's two failures to be stored", async () => (await failed()).length >= 2);
+    const lines = await failed();
+    expect(lines.map((p) => [p.service, p.grpcCode])).toEqual(expect.arrayContaining([["support", "PermissionDenied"], ["echo", "InvalidArgument"]]));
+    expect(lines.every((p) => p.user_id === ids.userA)).toBe(true);
+    expect(lines.find((p) => p.grpcCode === "InvalidArgument")?.msg).toContain("text: must be at most 200 characters");
+  });
+
   it("never stores a password, token or one-time code, even at trace level", async () => {
     const everything = (await readLines("SUP-4711")).map((line) => line.json).join("\n");
     expect(everything).toContain("echo.trace");

@@ -74,7 +74,7 @@ export async function startSupport() {
           return { text: request.text, caller: context.caller?.subject ?? "" };
         },
         async *echoStream() {},
-      }),
+      }, { validate: { echo: (r) => (r.text.length > 200 ? [{ field: "text", description: "must be at most 200 characters" }] : []) } }),
     ],
     authenticate: createAuthHook({ verifier: issuer.verifier(), policies: declarePolicies(EchoService, { echo: authenticated(), echoStream: authenticated() }) }),
     callScope: echoDebug.callScope,
