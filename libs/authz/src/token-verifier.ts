@@ -1,6 +1,7 @@
 import { createLocalJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWK } from "jose";
 import { Code, RpcError } from "@switchboard/rpc";
 import { readClaims, tokenAudience, tokenIssuer, type AccessTokenClaims } from "./claims.js";
+import type { RevocationList } from "./revocations.js";
 
 export interface TokenVerifierOptions {
   /** Where the public keys come from: identity's GetJwks (jwksFromIdentity), or identity's own key store. */
@@ -12,6 +13,8 @@ export interface TokenVerifierOptions {
   maxCachedTokens?: number;
   /** An unknown `kid` triggers at most one JWKS fetch per this interval. */
   minRefetchIntervalMs?: number;
+  /** Sessions, users and tenants identity ended: their tokens are refused before they expire (watchRevocations). */
+  revocations?: Pick<RevocationList, "isRevoked">;
   now?: () => number;
 }
 
@@ -24,6 +27,7 @@ export interface TokenVerifier {
 
 export const invalidToken = () => new RpcError(Code.Unauthenticated, "access token is invalid: sign in again");
 export const expiredToken = () => new RpcError(Code.Unauthenticated, "access token expired: refresh it with RefreshToken");
+export const revokedToken = () => new RpcError(Code.Unauthenticated, "this session was ended (signed out, password or roles changed, or account disabled): sign in again");
 
 /**
  * Verifies identity's Ed25519 access tokens. A signature check costs ~0.2 ms,
@@ -71,6 +75,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       if (cached) {
         if (cached.exp * 1000 > now()) {
           stats.cacheHits += 1;
+          if (options.revocations?.isRevoked(cached)) throw revokedToken();
           return cached;
         }
         cache.delete(token);
@@ -104,6 +109,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
         const claims = readClaims(payload);
         if (!claims) throw invalidToken();
         remember(token, claims);
+        if (options.revocations?.isRevoked(claims)) throw revokedToken();
         return claims;
       } catch (error) {
         if (error instanceof RpcError) throw error;

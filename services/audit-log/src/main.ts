@@ -1,8 +1,8 @@
-import { assertEveryMethodDeclared, createAuthHook, createTokenVerifier, jwksFromIdentity } from "@switchboard/authz";
+import { assertEveryMethodDeclared, createAuthHook, createTokenVerifier, jwksFromIdentity, createRevocationList, watchRevocations } from "@switchboard/authz";
 import { loadConfigOrExit } from "@switchboard/config";
 import { openDatabase, pingDatabase } from "@switchboard/db";
 import { startDebugLogging } from "@switchboard/debug-sessions";
-import { connectEvents, pingEvents, startOutboxRelay } from "@switchboard/events";
+import { connectEvents, pingEvents, startOutboxRelay, ensureStream, domainStream } from "@switchboard/events";
 import { onShutdown, openChannel, serve } from "@switchboard/rpc";
 import { createLogger, startTelemetry } from "@switchboard/telemetry";
 import { AuditLogConfig } from "./config.js";
@@ -47,7 +47,11 @@ const retention = schedule("retention", config.RETENTION_INTERVAL, () => applyRe
 // Support debug sessions: a user with an active session gets their calls logged to the protected store.
 const debugLogging = await startDebugLogging({ nc: events.nc, service: "audit-log", log });
 const identity = openChannel(config.IDENTITY_ADDR);
-const verifier = createTokenVerifier({ fetchJwks: jwksFromIdentity(identity) });
+// Sessions identity ended (sign-out, password or role change, disabled user) are refused at once, not when their tokens expire.
+await ensureStream(events.jsm, domainStream("identity"));
+const revocations = createRevocationList();
+const revocationWatch = await watchRevocations({ js: events.js, list: revocations, log });
+const verifier = createTokenVerifier({ fetchJwks: jwksFromIdentity(identity), revocations });
 
 const services = [auditService(db, { trusted })];
 assertEveryMethodDeclared(services.map((s) => s.service), auditPolicies);
@@ -70,6 +74,7 @@ onShutdown(
     { name: "debug-logging", close: () => debugLogging.stop() },
     { name: "outbox-relay", close: () => relay.stop() },
     { name: "identity-channel", close: () => identity.close() },
+    { name: "revocation-watch", close: () => revocationWatch.stop() },
     { name: "nats", close: () => events.close() },
     { name: "postgres", close: () => db.destroy() },
     { name: "telemetry", close: () => telemetry.shutdown() },

@@ -55,6 +55,18 @@ describe("the audit trail through the gateway, with the demo organisation", () =
     expect(tampered.json.ok ?? false).toBe(false);
   });
 
+  it("refuses an access token as soon as its session signs out, while a new sign-in works at once", async () => {
+    const token = await edge.signIn(demo.admin);
+    expect((await edge.call("audit.v1.AuditService/QueryEvents", { pageSize: 1 }, token)).status).toBe(200);
+    expect((await edge.call("identity.v1.AuthService/Logout", {}, token)).status).toBe(200);
+    // audit-log learns of the revocation from identity's stream; the token itself would be valid for minutes.
+    await expect.poll(async () => (await edge.call("audit.v1.AuditService/QueryEvents", { pageSize: 1 }, token)).status, { timeout: 10_000 }).toBe(401);
+    const refused = await edge.call("audit.v1.AuditService/QueryEvents", { pageSize: 1 }, token);
+    expect(refused.json).toMatchObject({ code: "unauthenticated" });
+    expect(refused.json.message).toContain("sign in again");
+    expect((await edge.call("audit.v1.AuditService/QueryEvents", { pageSize: 1 }, await edge.signIn(demo.admin))).status).toBe(200);
+  });
+
   it("shows an agent nothing", async () => {
     const denied = await edge.call("audit.v1.AuditService/QueryEvents", {}, await edge.signIn(demo.agent));
     expect(denied).toMatchObject({ status: 403, json: { code: "permission_denied" } });

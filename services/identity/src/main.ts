@@ -1,5 +1,5 @@
 import { auditStream } from "@switchboard/audit";
-import { assertEveryMethodDeclared, createAuthHook, createTokenVerifier } from "@switchboard/authz";
+import { assertEveryMethodDeclared, createAuthHook, createTokenVerifier, createRevocationList, watchRevocations } from "@switchboard/authz";
 import { loadConfigOrExit } from "@switchboard/config";
 import { createKeyring, localKeyWrapper } from "@switchboard/crypto";
 import { openDatabase, pingDatabase } from "@switchboard/db";
@@ -61,7 +61,10 @@ const deps: IdentityDeps = {
 };
 // Identity trusts its own tokens the way every other service does, but reads
 // the keys straight from its database instead of calling GetJwks on itself.
-const verifier = createTokenVerifier({ fetchJwks: () => keys.publicKeys(), issuer: tokenIssuer, audience: tokenAudience });
+// Sessions identity ended (sign-out, password or role change, disabled user) are refused at once, not when their tokens expire.
+const revocations = createRevocationList();
+const revocationWatch = await watchRevocations({ js: events.js, list: revocations, log });
+const verifier = createTokenVerifier({ fetchJwks: () => keys.publicKeys(), issuer: tokenIssuer, audience: tokenAudience, revocations });
 
 const services = [
   authService(deps, { totpIssuer: config.TOTP_ISSUER }),
@@ -93,6 +96,7 @@ onShutdown(
     { name: "jobs", close: () => [rotation, reviewClosing].forEach(clearInterval) },
     { name: "debug-logging", close: () => debugLogging.stop() },
     { name: "outbox-relay", close: () => relay.stop() },
+    { name: "revocation-watch", close: () => revocationWatch.stop() },
     { name: "nats", close: () => events.close() },
     { name: "redis", close: () => redis.quit() },
     { name: "postgres", close: () => db.destroy() },

@@ -1,10 +1,10 @@
 import { auditStream } from "@switchboard/audit";
-import { assertEveryMethodDeclared, createAuthHook, createTokenVerifier, jwksFromIdentity } from "@switchboard/authz";
+import { assertEveryMethodDeclared, createAuthHook, createTokenVerifier, jwksFromIdentity, createRevocationList, watchRevocations } from "@switchboard/authz";
 import { loadConfigOrExit } from "@switchboard/config";
 import { createKeyring, localKeyWrapper } from "@switchboard/crypto";
 import { openDatabase, pingDatabase } from "@switchboard/db";
 import { startDebugLogging } from "@switchboard/debug-sessions";
-import { connectEvents, ensureStream, pingEvents, startOutboxRelay, startProcessedEventPruning } from "@switchboard/events";
+import { connectEvents, ensureStream, pingEvents, startOutboxRelay, startProcessedEventPruning, domainStream } from "@switchboard/events";
 import { onShutdown, openChannel, serve } from "@switchboard/rpc";
 import { createLogger, startTelemetry } from "@switchboard/telemetry";
 import { Redis } from "ioredis";
@@ -62,7 +62,11 @@ const organizations = await startOrganizationConsumer(deps, events, config.ORGAN
 const markerPruning = startProcessedEventPruning(deps.db, { log: deps.log });
 
 const identity = openChannel(config.IDENTITY_ADDR);
-const verifier = createTokenVerifier({ fetchJwks: jwksFromIdentity(identity) });
+// Sessions identity ended (sign-out, password or role change, disabled user) are refused at once, not when their tokens expire.
+await ensureStream(events.jsm, domainStream("identity"));
+const revocations = createRevocationList();
+const revocationWatch = await watchRevocations({ js: events.js, list: revocations, log });
+const verifier = createTokenVerifier({ fetchJwks: jwksFromIdentity(identity), revocations });
 const services = [recognitionService(deps), dataSourceService(deps), syncService(deps)];
 assertEveryMethodDeclared(services.map((s) => s.service), recognitionPolicies);
 const server = await serve({
@@ -84,6 +88,7 @@ onShutdown(
     { name: "outbox-relay", close: () => relay.stop() },
     { name: "identity-channel", close: () => identity.close() },
     { name: "debug-logging", close: () => debugLogging.stop() },
+    { name: "revocation-watch", close: () => revocationWatch.stop() },
     { name: "nats", close: () => events.close() },
     { name: "redis", close: async () => void (await redis.quit()) },
     { name: "postgres", close: () => db.destroy() },

@@ -1,9 +1,9 @@
 import { auditStream } from "@switchboard/audit";
-import { assertEveryMethodDeclared, createAuthHook, createTokenVerifier, jwksFromIdentity } from "@switchboard/authz";
+import { assertEveryMethodDeclared, createAuthHook, createTokenVerifier, jwksFromIdentity, createRevocationList, watchRevocations } from "@switchboard/authz";
 import { loadConfigOrExit } from "@switchboard/config";
 import { openDatabase, pingDatabase } from "@switchboard/db";
 import { defaultDebugSessionNames, ensureDebugLogStream, startDebugLogging } from "@switchboard/debug-sessions";
-import { connectEvents, ensureStream, pingEvents, startOutboxRelay } from "@switchboard/events";
+import { connectEvents, ensureStream, pingEvents, startOutboxRelay, domainStream } from "@switchboard/events";
 import { onShutdown, openChannel, serve } from "@switchboard/rpc";
 import { contextLogger, createLogger, startTelemetry } from "@switchboard/telemetry";
 import { SupportConfig } from "./config.js";
@@ -42,7 +42,11 @@ const erasure = await startUserErasure(deps, events);
 const sweep = startSessionSweep(deps, config.SWEEP_INTERVAL);
 
 const identity = openChannel(config.IDENTITY_ADDR);
-const verifier = createTokenVerifier({ fetchJwks: jwksFromIdentity(identity) });
+// Sessions identity ended (sign-out, password or role change, disabled user) are refused at once, not when their tokens expire.
+await ensureStream(events.jsm, domainStream("identity"));
+const revocations = createRevocationList();
+const revocationWatch = await watchRevocations({ js: events.js, list: revocations, log: baseLog });
+const verifier = createTokenVerifier({ fetchJwks: jwksFromIdentity(identity), revocations });
 const services = [debugSessionService(deps)];
 assertEveryMethodDeclared(services.map((s) => s.service), supportPolicies);
 const server = await serve({
@@ -63,6 +67,7 @@ onShutdown(
     { name: "debug-logging", close: () => debugLogging.stop() },
     { name: "outbox-relay", close: () => relay.stop() },
     { name: "identity-channel", close: () => identity.close() },
+    { name: "revocation-watch", close: () => revocationWatch.stop() },
     { name: "nats", close: () => events.close() },
     { name: "postgres", close: () => db.destroy() },
     { name: "telemetry", close: () => telemetry.shutdown() },

@@ -1,12 +1,12 @@
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import { auditStream } from "@switchboard/audit";
-import { assertEveryMethodDeclared, createAuthHook, createTokenVerifier, jwksFromIdentity } from "@switchboard/authz";
+import { assertEveryMethodDeclared, createAuthHook, createTokenVerifier, jwksFromIdentity, createRevocationList, watchRevocations } from "@switchboard/authz";
 import { loadConfigOrExit } from "@switchboard/config";
 import { createKeyring, localKeyWrapper } from "@switchboard/crypto";
 import { openDatabase, pingDatabase } from "@switchboard/db";
 import { startDebugLogging } from "@switchboard/debug-sessions";
-import { connectEvents, ensureStream, pingEvents, startOutboxRelay, startProcessedEventPruning } from "@switchboard/events";
+import { connectEvents, ensureStream, pingEvents, startOutboxRelay, startProcessedEventPruning, domainStream } from "@switchboard/events";
 import { onShutdown, openChannel, serve } from "@switchboard/rpc";
 import { createLogger, startTelemetry } from "@switchboard/telemetry";
 import { TelephonyConfig } from "./config.js";
@@ -68,7 +68,11 @@ const webhooks = await startWebhookServer({
 });
 
 const identity = openChannel(config.IDENTITY_ADDR);
-const verifier = createTokenVerifier({ fetchJwks: jwksFromIdentity(identity) });
+// Sessions identity ended (sign-out, password or role change, disabled user) are refused at once, not when their tokens expire.
+await ensureStream(events.jsm, domainStream("identity"));
+const revocations = createRevocationList();
+const revocationWatch = await watchRevocations({ js: events.js, list: revocations, log });
+const verifier = createTokenVerifier({ fetchJwks: jwksFromIdentity(identity), revocations });
 const services = [
   telephonyService({ db, keyring, nc: events.nc, routePrefix, originateTimeoutMs: config.PBX_REPLY_TIMEOUT + 2_000 }),
   pbxConnectionService({ db, keyring, webhookPath, users: identityUserDirectory(identity) }),
@@ -97,6 +101,7 @@ onShutdown(
     { name: "outbox-relay", close: () => relay.stop() },
     { name: "identity-channel", close: () => identity.close() },
     { name: "debug-logging", close: () => debugLogging.stop() },
+    { name: "revocation-watch", close: () => revocationWatch.stop() },
     { name: "nats", close: () => events.close() },
     { name: "postgres", close: () => db.destroy() },
     { name: "keyring", close: async () => keyring.clear() },

@@ -42,8 +42,8 @@ export async function changePassword(deps: IdentityDeps, caller: Caller | undefi
   await withTenant(deps.db, tenantId, async (trx) => {
     await updateUser(trx, subject, { password_hash: passwordHash, password_change_required: false });
     const revoked = await revokeUserSessions(trx, subject, "password_changed", sessionId);
-    if (revoked > 0) await enqueueEvent(trx, identityEvents.sessionsRevoked, { organizationId: tenantId, userId: subject, reason: "password_changed" });
-    await recordAudit(trx, { tenantId, actor: { caller: caller! }, action: "identity.user.password_changed", resource: { type: "user", id: subject }, personalData: ["credentials"], details: { otherSessionsRevoked: revoked } });
+    if (revoked.length > 0) await enqueueEvent(trx, identityEvents.sessionsRevoked, { organizationId: tenantId, userId: subject, reason: "password_changed", sessionIds: revoked });
+    await recordAudit(trx, { tenantId, actor: { caller: caller! }, action: "identity.user.password_changed", resource: { type: "user", id: subject }, personalData: ["credentials"], details: { otherSessionsRevoked: revoked.length } });
   });
   deps.log.info({ event: "password.changed", tenantId, userId: subject });
 }
@@ -94,7 +94,7 @@ export async function logout(deps: IdentityDeps, caller: Caller | undefined): Pr
   if (!sessionId) return; // set-up and service tokens have no session to end
   await withTenant(deps.db, tenantId, async (trx) => {
     if (await revokeSession(trx, sessionId, "logout")) {
-      await enqueueEvent(trx, identityEvents.sessionsRevoked, { organizationId: tenantId, userId: subject, reason: "logout" });
+      await enqueueEvent(trx, identityEvents.sessionsRevoked, { organizationId: tenantId, userId: subject, reason: "logout", sessionIds: [sessionId] });
       await recordAudit(trx, { tenantId, actor: { caller: caller! }, action: "identity.session.revoked", resource: { type: "session", id: sessionId }, details: { reason: "logout", userId: subject } });
     }
   });

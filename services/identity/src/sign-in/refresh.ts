@@ -28,7 +28,7 @@ export async function refreshTokens(deps: IdentityDeps, refreshToken: string): P
     const now = deps.now?.() ?? Date.now();
     if (token.used_at !== null) {
       if (await revokeSession(trx, token.session_id, "refresh_reuse")) {
-        await enqueueEvent(trx, identityEvents.sessionsRevoked, { organizationId: tenantId, userId: token.user_id, reason: "refresh_reuse" });
+        await enqueueEvent(trx, identityEvents.sessionsRevoked, { organizationId: tenantId, userId: token.user_id, reason: "refresh_reuse", sessionIds: [token.session_id] });
         await recordAudit(trx, { tenantId, actor: { system: "identity" }, action: "identity.session.revoked", resource: { type: "session", id: token.session_id }, details: { reason: "refresh_reuse", userId: token.user_id } });
       }
       return { refused: true as const, reuse: true, userId: token.user_id };

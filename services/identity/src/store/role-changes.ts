@@ -12,8 +12,8 @@ import { updateUser, type UserRow } from "./users.js";
  */
 export async function changeRoles(trx: Transaction<IdentityDatabase>, tenantId: string, userId: string, roles: string[]): Promise<UserRow> {
   const row = await updateUser(trx, userId, { roles });
-  await revokeUserSessions(trx, userId, "roles_changed");
+  const sessionIds = await revokeUserSessions(trx, userId, "roles_changed");
   await enqueueEvent(trx, identityEvents.userRolesChanged, { organizationId: tenantId, userId, roles });
-  await enqueueEvent(trx, identityEvents.sessionsRevoked, { organizationId: tenantId, userId, reason: "roles_changed" });
+  await enqueueEvent(trx, identityEvents.sessionsRevoked, { organizationId: tenantId, userId, reason: "roles_changed", sessionIds });
   return row!;
 }

@@ -57,16 +57,16 @@ export async function revokeSession(trx: Trx, sessionId: string, reason: string)
   return Number(result.numUpdatedRows) > 0;
 }
 
-/** Revokes every live session of a user (optionally but one); returns how many. */
-export async function revokeUserSessions(trx: Trx, userId: string, reason: string, exceptSessionId?: string): Promise<number> {
+/** Revokes every live session of a user (optionally but one); returns their ids. */
+export async function revokeUserSessions(trx: Trx, userId: string, reason: string, exceptSessionId?: string): Promise<string[]> {
   let query = trx
     .updateTable("session")
     .set({ revoked_at: sql`now()`, revoke_reason: reason })
     .where("user_id", "=", userId)
     .where("revoked_at", "is", null);
   if (exceptSessionId) query = query.where("id", "!=", exceptSessionId);
-  const result = await query.executeTakeFirst();
-  return Number(result.numUpdatedRows);
+  const revoked = await query.returning("id").execute();
+  return revoked.map((row) => row.id);
 }
 
 /** Revokes every live session of the tenant in scope (organisation terminated). */
