@@ -57,7 +57,7 @@ export async function openUserFeed(options: UserFeedOptions): Promise<UserFeed> 
     const info = await options.jsm.streams.info(options.ring.name, { subjects_filter: subject });
     const count = info.state.subjects?.[subject] ?? 0;
     if (count > 0) {
-      const consumer = await options.js.consumers.get(options.ring.name, { filter_subjects: [subject] });
+      const consumer = await options.js.consumers.get(options.ring.name, { filter_subjects: subject });
       const messages = await consumer.fetch({ max_messages: count, expires: 1_000 });
       let received = 0;
       for await (const msg of messages) {

@@ -98,7 +98,6 @@ export function parseTemplate(template: string): ParsedTemplate {
       throw new TemplateError(`has the placeholder {${next.name}} in the host: placeholders may stand only in the path, query or fragment, after a literal host`);
     }
     authority = end === -1 ? rest : rest.slice(0, end);
-    if (authority === "") throw new TemplateError("has no host: write it out, e.g. https://crm.example.com/...");
   }
   return { template, scheme, authority, parts, placeholders };
 }
@@ -111,6 +110,7 @@ export function checkTemplate(parsed: ParsedTemplate, rules: { allowedSchemes: r
   }
   if (parsed.scheme === "https") {
     if (parsed.authority === undefined) return 'must be an absolute https URL: "https://host/path"';
+    if (parsed.authority === "") return "has no host: write it out, e.g. https://crm.example.com/...";
     if (!URL.canParse(`https://${parsed.authority}/`) || new URL(`https://${parsed.authority}/`).host === "") return `has an invalid host "${parsed.authority}"`;
     if (parsed.authority.includes("@")) return "must not carry user name or password in the URL";
   }
