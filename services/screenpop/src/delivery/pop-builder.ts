@@ -4,7 +4,7 @@ import { ScreenPopSchema, ScreenPopState, type ScreenPop } from "@switchboard/pr
 import { CallDirection, CallState, type CallEvent } from "@switchboard/proto/switchboard/telephony/v1/events_pb";
 import type { Logger } from "@switchboard/rpc";
 import type { CallFacts } from "../domain/call-values.js";
-import { chooseAndRender } from "../domain/script-choice.js";
+import { chooseAndRender, type ScriptDefinition } from "../domain/script-choice.js";
 import type { ScreenPopDeps } from "../deps.js";
 import type { LookupAnswer } from "../recognition/recognition-client.js";
 import { listScripts, toDefinition } from "../store/scripts.js";
@@ -28,8 +28,20 @@ export function otherParty(event: CallEvent): CallFacts {
  * call (memoised for the replay window), and the answered/ended updates reuse
  * the ringing pop's content.
  */
-export function createPopBuilder(deps: ScreenPopDeps, options: { memoMs: number }): PopBuilder {
+export function createPopBuilder(deps: ScreenPopDeps, options: { memoMs: number; scriptsCacheMs?: number }): PopBuilder {
+  const scriptsCacheMs = options.scriptsCacheMs ?? 2_000;
   const memo = new Map<string, { at: number; pop: Promise<ScreenPop> }>();
+  // A burst of calls reads the tenant's scripts once; a change applies within scriptsCacheMs.
+  const scriptCache = new Map<string, { at: number; scripts: Promise<ScriptDefinition[]> }>();
+  const scriptsOf = (tenantId: string, now: number): Promise<ScriptDefinition[]> => {
+    const cached = scriptCache.get(tenantId);
+    if (cached && now - cached.at < scriptsCacheMs) return cached.scripts;
+    if (scriptCache.size > 1_000) scriptCache.clear();
+    const scripts = withTenant(deps.db, tenantId, (trx) => listScripts(trx)).then((rows) => rows.map(toDefinition));
+    scripts.catch(() => scriptCache.delete(tenantId));
+    scriptCache.set(tenantId, { at: now, scripts });
+    return scripts;
+  };
   const forget = (now: number) => {
     for (const [key, entry] of memo) if (now - entry.at > options.memoMs) memo.delete(key);
   };
@@ -47,9 +59,9 @@ export function createPopBuilder(deps: ScreenPopDeps, options: { memoMs: number 
 
   const ringing = async (user: { tenantId: string; authorization: string }, event: CallEvent, log: Logger): Promise<ScreenPop> => {
     const call = otherParty(event);
-    const [answer, scripts] = await Promise.all([lookup(user.authorization, call, log), withTenant(deps.db, user.tenantId, (trx) => listScripts(trx))]);
+    const [answer, scripts] = await Promise.all([lookup(user.authorization, call, log), scriptsOf(user.tenantId, Date.now())]);
     const matches = answer.recognized ? answer.matches : [];
-    const { actions, skipped } = chooseAndRender(scripts.map(toDefinition), call, matches);
+    const { actions, skipped } = chooseAndRender(scripts, call, matches);
     for (const skip of skipped) log.warn({ event: "pop.script_skipped", scriptId: skip.scriptId, problem: skip.problem.replace(/\{[^}]*\}/g, "{…}") });
     log.debug({ event: "pop.built", callId: event.callId, recognized: matches.length > 0, matches: matches.length, actions: actions.length });
     return create(ScreenPopSchema, {

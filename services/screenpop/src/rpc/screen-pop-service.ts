@@ -31,7 +31,7 @@ export function screenPopHandlers(deps: DeliveryDeps): ServiceImpl<typeof Screen
       const caller = callerOf(context);
       const authorization = authorizationOf(context);
       const items = new EventEmitter();
-      // Pops are built one after another, so a call's updates never overtake its ringing pop.
+      // Pops are built concurrently but sent in arrival order, so a call's updates never overtake its ringing pop.
       let chain = Promise.resolve();
       const feed = await openUserFeed({
         nc: deps.nc,
@@ -42,11 +42,10 @@ export function screenPopHandlers(deps: DeliveryDeps): ServiceImpl<typeof Screen
         userId: caller.subject,
         log: context.log,
         onEvent(event) {
+          const built = deps.builder.build({ tenantId: caller.tenantId, userId: caller.subject, authorization }, event, context.log);
           chain = chain
-            .then(async () => {
-              const pop = await deps.builder.build({ tenantId: caller.tenantId, userId: caller.subject, authorization }, event, context.log);
-              items.emit("item", { event: { case: "pop", value: pop } } satisfies Item);
-            })
+            .then(() => built)
+            .then((pop) => void items.emit("item", { event: { case: "pop", value: pop } } satisfies Item))
             .catch((error: Error) => context.log.error({ event: "pop.build_failed", callId: event.callId, reason: error.message }));
         },
       });
