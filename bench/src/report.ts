@@ -23,6 +23,7 @@ const suiteTitles: Record<string, string> = {
   audit: "Audit log: appending to the hash chain",
   telephony: "Telephony gateway: inbound call events",
   recognition: "Recognition: lookups and sync ingest",
+  screenpop: "Screen pop: PBX event to the pop on a client",
 };
 
 function cpuModel(): string {
@@ -100,6 +101,12 @@ export async function writeResults(report: Report): Promise<string> {
     "  RS0 (nothing changed) ≥ 3 × RS. A hit is exactly one Redis GET and an unchanged re-sync writes zero record tuples:",
     "  both are asserted by services/recognition's tests (INFO commandstats of a private Redis; tuple versions), not here.",
     "  RM1's server lets cache entries expire after 1 ms, so each call is a miss: GET, Postgres, SET.",
+    "- SP50/SP200 (issue 6) are open loop: calls arrive at 50 and 200 per second whatever the latency, and each is timed",
+    "  from the DialBegin frame written on the fake AMI socket to the RINGING pop (recognised, script rendered) read by a",
+    "  Connect client on the gateway: AMI adapter and publish (as in C64), the ring relay's JetStream copy, NATS fan-out to",
+    "  the stream, a recognition Lookup with the agent's token, the scripts from Postgres, rendering, the gateway hop.",
+    "  Recognition, screenpop and the gateway share one process on the other core. Goal: SP200.p99 under 25 ms. Here",
+    "  ops/s is the arrival rate actually reached; below the target rate means 64 calls were in flight at once.",
     "",
   );
   const file = fileURLToPath(new URL("../RESULTS.md", import.meta.url));

@@ -26,6 +26,7 @@ import { RecognitionService } from "@switchboard/proto/switchboard/recognition/v
 import { SyncService } from "@switchboard/proto/switchboard/recognition/v1/sync_pb";
 import type { AuditDatabase } from "../../../services/audit-log/src/store/schema.js";
 import { amiInboundOperation } from "./telephony.js";
+import { screenPopOperation } from "./screenpop.js";
 
 /**
  * Starts bench/src/recognition-server.ts in its own process (on core 0 when
@@ -236,6 +237,9 @@ export const operations: Record<string, OperationFactory> = {
 
   /** Inbound call events: a fake AMI peer's DialBegin to the RINGING event acked by JetStream. */
   "telephony-ami-inbound": () => amiInboundOperation(),
+
+  /** A PBX event on the fake AMI socket to the pop at a client on the gateway, at `rate` calls/s. */
+  "screenpop-pop": (args) => screenPopOperation(args),
 
   /**
    * Recognition Lookup from another process. `cache: hit` cycles over 1,000

@@ -13,7 +13,7 @@ import { startConnectionRunner } from "../../../services/telephony-gateway/src/s
 import type { Operation } from "./operations.js";
 
 /** A peer that greets, accepts any Login and answers Ping: the manager protocol's minimum. */
-async function startAmiPeer(): Promise<{ port: number; socket: Promise<Socket>; close(): Promise<void> }> {
+export async function startAmiPeer(): Promise<{ port: number; socket: Promise<Socket>; close(): Promise<void> }> {
   let resolveSocket!: (socket: Socket) => void;
   const socket = new Promise<Socket>((resolve) => (resolveSocket = resolve));
   const server = createServer((peer) => {

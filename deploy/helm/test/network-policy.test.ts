@@ -77,12 +77,13 @@ function defaultDeny(manifests: readonly Manifest[]): Manifest | undefined {
 // The architecture, written out by hand (not derived from the chart): the
 // services enabled by default, their gRPC ports, the stores each uses, and who
 // calls whom.
-const PORTS: Record<string, number> = { identity: 50051, recognition: 50052, "telephony-gateway": 50053, "audit-log": 50055, support: 50057 };
+const PORTS: Record<string, number> = { identity: 50051, recognition: 50052, "telephony-gateway": 50053, screenpop: 50054, "audit-log": 50055, support: 50057 };
 type Store = "postgres" | "redis" | "nats";
 const STORES: Record<string, Store[]> = {
   identity: ["postgres", "redis", "nats"],
   recognition: ["postgres", "redis", "nats"],
   "telephony-gateway": ["postgres", "nats"],
+  screenpop: ["postgres", "nats"],
   "audit-log": ["postgres", "nats"],
   support: ["postgres", "nats"],
 };
@@ -90,6 +91,8 @@ const CALLS_MADE: [string, string][] = [
   ...Object.keys(PORTS).map((service): [string, string] => ["gateway", service]),
   ["recognition", "identity"],
   ["telephony-gateway", "identity"],
+  ["screenpop", "identity"],
+  ["screenpop", "recognition"],
   ["audit-log", "identity"],
   ["support", "identity"],
 ];

@@ -11,6 +11,8 @@ import { TelephonyService } from "@switchboard/proto/switchboard/telephony/v1/te
 import { DataSourceService } from "@switchboard/proto/switchboard/recognition/v1/data_sources_pb";
 import { RecognitionService } from "@switchboard/proto/switchboard/recognition/v1/recognition_pb";
 import { SyncService } from "@switchboard/proto/switchboard/recognition/v1/sync_pb";
+import { ScreenPopService } from "@switchboard/proto/switchboard/screenpop/v1/screen_pops_pb";
+import { ScriptService } from "@switchboard/proto/switchboard/screenpop/v1/scripts_pb";
 import type { Channel } from "@switchboard/rpc";
 import type { Upstreams } from "./upstreams.js";
 
@@ -58,5 +60,6 @@ export function publicRoutes(upstreams: Upstreams): RouteTable {
   if (upstreams.targets.support) routes.push(expose(DebugSessionService, upstreams.channel("support")));
   if (upstreams.targets.telephony) routes.push(expose(TelephonyService, upstreams.channel("telephony")));
   if (upstreams.targets.telephony) routes.push(expose(PbxConnectionService, upstreams.channel("telephony")));
+  if (upstreams.targets.screenpop) routes.push(expose(ScriptService, upstreams.channel("screenpop")), expose(ScreenPopService, upstreams.channel("screenpop")));
   return routes;
 }
