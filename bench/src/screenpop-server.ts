@@ -98,11 +98,12 @@ await ensureRingStream(events.jsm, ring);
 const recognitionChannel = openChannel(`127.0.0.1:${recognition.port}`);
 const deps = { db: screenpopDb.db, recognition: recognitionClient(recognitionChannel), log: silentLogger, lookupTimeoutMs: 300, catalogueTimeoutMs: 3_000 };
 const relay = await startRingRelay({ js: events.js, jsm: events.jsm, ring, durable: `bench-${tag}`, startAt: "new", callsPrefix: options.callsPrefix, callsStreamName: options.callsStream, log: silentLogger });
+const screenPopVerifier = verifier();
 const screenpop = await serve({
   host: "127.0.0.1",
   port: 0,
-  services: [scriptService(deps), screenPopService({ nc: events.nc, js: events.js, jsm: events.jsm, ring, builder: createPopBuilder(deps, { memoMs: ring.windowMs }), heartbeatMs: 15_000 })],
-  authenticate: createAuthHook({ verifier: verifier(), policies: screenPopPolicies }),
+  services: [scriptService(deps), screenPopService({ nc: events.nc, js: events.js, jsm: events.jsm, ring, builder: createPopBuilder(deps, { memoMs: ring.windowMs }), heartbeatMs: 15_000, recheckToken: (token) => screenPopVerifier.verify(token) })],
+  authenticate: createAuthHook({ verifier: screenPopVerifier, policies: screenPopPolicies }),
 });
 
 // gateway

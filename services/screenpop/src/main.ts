@@ -1,9 +1,9 @@
 import { auditStream } from "@switchboard/audit";
-import { assertEveryMethodDeclared, createAuthHook, createTokenVerifier, jwksFromIdentity } from "@switchboard/authz";
+import { assertEveryMethodDeclared, createAuthHook, createRevocationList, createTokenVerifier, jwksFromIdentity, watchRevocations } from "@switchboard/authz";
 import { loadConfigOrExit } from "@switchboard/config";
 import { openDatabase, pingDatabase } from "@switchboard/db";
 import { startDebugLogging } from "@switchboard/debug-sessions";
-import { connectEvents, ensureStream, pingEvents, startOutboxRelay } from "@switchboard/events";
+import { connectEvents, domainStream, ensureStream, pingEvents, startOutboxRelay } from "@switchboard/events";
 import { onShutdown, openChannel, serve } from "@switchboard/rpc";
 import { createLogger, startTelemetry } from "@switchboard/telemetry";
 import { ScreenPopConfig } from "./config.js";
@@ -37,10 +37,14 @@ const deps: ScreenPopDeps = { db, recognition: recognitionClient(recognition), l
 const rings = await startRingRelay({ js: events.js, jsm: events.jsm, ring, durable: config.CALL_EVENTS_CONSUMER, startAt: config.CALL_EVENTS_START_AT, debug: debugLogging, log });
 
 const identity = openChannel(config.IDENTITY_ADDR);
-const verifier = createTokenVerifier({ fetchJwks: jwksFromIdentity(identity) });
+// Sessions identity ended (sign-out, password or role change, disabled user) are refused at once, not when their tokens expire.
+await ensureStream(events.jsm, domainStream("identity"));
+const revocations = createRevocationList();
+const revocationWatch = await watchRevocations({ js: events.js, list: revocations, log });
+const verifier = createTokenVerifier({ fetchJwks: jwksFromIdentity(identity), revocations });
 const services = [
   scriptService(deps),
-  screenPopService({ nc: events.nc, js: events.js, jsm: events.jsm, ring, builder: createPopBuilder(deps, { memoMs: config.REPLAY_WINDOW }), heartbeatMs: config.HEARTBEAT_INTERVAL }),
+  screenPopService({ nc: events.nc, js: events.js, jsm: events.jsm, ring, builder: createPopBuilder(deps, { memoMs: config.REPLAY_WINDOW }), heartbeatMs: config.HEARTBEAT_INTERVAL, recheckToken: (token) => verifier.verify(token) }),
 ];
 assertEveryMethodDeclared(services.map((s) => s.service), screenPopPolicies);
 const server = await serve({
@@ -62,6 +66,7 @@ onShutdown(
     { name: "recognition-channel", close: async () => recognition.close() },
     { name: "identity-channel", close: async () => identity.close() },
     { name: "debug-logging", close: () => debugLogging.stop() },
+    { name: "revocation-watch", close: () => revocationWatch.stop() },
     { name: "nats", close: () => events.close() },
     { name: "postgres", close: () => db.destroy() },
     { name: "telemetry", close: () => telemetry.shutdown() },

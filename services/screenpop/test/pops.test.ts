@@ -127,6 +127,17 @@ describe("screen pops", () => {
     expect((stream.failure() as RpcError).message).toContain("access token expired");
   });
 
+  it("ends the stream at the next heartbeat once identity ends the session", async () => {
+    const t = await h.seedTenant();
+    const sid = randomUUID();
+    const stream = await watch(await h.as({ tid: t.tenantId, roles: ["agent"], sub: t.agentId, sid }));
+    await expect.poll(() => stream.heartbeats(), { timeout: 5_000 }).toBeGreaterThan(1);
+    expect(stream.failure()).toBeUndefined();
+    h.revocations.add({ kind: "sessions", sessionIds: [sid] });
+    await expect.poll(() => (stream.failure() as RpcError | undefined)?.code, { timeout: 5_000 }).toBe(Code.Unauthenticated);
+    expect((stream.failure() as RpcError).message).toContain("sign in again");
+  });
+
   // Last: it stops recognition for the rest of the file.
   it("pops as unrecognised when recognition is down", async () => {
     const t = await seedWithScripts();

@@ -18,6 +18,12 @@ export interface DeliveryDeps {
   ring: RingStream;
   builder: PopBuilder;
   heartbeatMs: number;
+  /**
+   * Checks the stream's token again (the service's TokenVerifier: a cache hit
+   * plus the revocation list), so a stream whose session identity ended
+   * stops at the next heartbeat instead of when the token expires.
+   */
+  recheckToken(token: string): Promise<unknown>;
 }
 
 type Item = MessageInitShape<typeof WatchScreenPopsResponseSchema>;
@@ -49,7 +55,13 @@ export function screenPopHandlers(deps: DeliveryDeps): ServiceImpl<typeof Screen
             .catch((error: Error) => context.log.error({ event: "pop.build_failed", callId: event.callId, reason: error.message }));
         },
       });
-      const beat = setInterval(() => items.emit("item", heartbeat()), deps.heartbeatMs);
+      const token = authorization.replace(/^Bearer\s+/i, "");
+      const beat = setInterval(() => {
+        deps.recheckToken(token).then(
+          () => items.emit("item", heartbeat()),
+          (error: unknown) => items.emit("error", error instanceof RpcError ? error : new RpcError(Code.Unauthenticated, "sign in again and open WatchScreenPops again")),
+        );
+      }, deps.heartbeatMs);
       const expiry = setTimeout(
         () => items.emit("error", new RpcError(Code.Unauthenticated, "access token expired: refresh it with RefreshToken and open WatchScreenPops again")),
         Math.min(maxTimerMs, Math.max(0, tokenExpiryOf(authorization) - Date.now())),

@@ -7,7 +7,7 @@ import { toBinary, create } from "@bufbuild/protobuf";
 import { timestampNow } from "@bufbuild/protobuf/wkt";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { Redis } from "ioredis";
-import { createAuthHook, createTokenVerifier } from "@switchboard/authz";
+import { createAuthHook, createRevocationList, createTokenVerifier } from "@switchboard/authz";
 import { createKeyring, localKeyWrapper } from "@switchboard/crypto";
 import { withTenant } from "@switchboard/db";
 import { createTestDatabase, type TestDatabase } from "@switchboard/db/testing";
@@ -46,8 +46,8 @@ export async function startHarness(name: string, options: { heartbeatMs?: number
   const kid = randomUUID();
   const jwk = { ...(await exportJWK(publicKey)), kid, alg: "EdDSA" };
   const verifier = () => createTokenVerifier({ fetchJwks: async () => [jwk] });
-  const as = async (claims: { tid: string; roles: string[]; sub?: string; amr?: string[]; ttl?: string }): Promise<As> => {
-    const token = await new SignJWT({ tid: claims.tid, roles: claims.roles, amr: claims.amr ?? ["pwd"], typ: "user" })
+  const as = async (claims: { tid: string; roles: string[]; sub?: string; amr?: string[]; ttl?: string; sid?: string }): Promise<As> => {
+    const token = await new SignJWT({ tid: claims.tid, roles: claims.roles, amr: claims.amr ?? ["pwd"], typ: "user", sid: claims.sid ?? randomUUID() })
       .setProtectedHeader({ alg: "EdDSA", kid })
       .setIssuer("switchboard-identity")
       .setAudience("switchboard")
@@ -80,7 +80,9 @@ export async function startHarness(name: string, options: { heartbeatMs?: number
   });
   const recognitionChannel = openChannel(`127.0.0.1:${recognitionServer.port}`);
 
-  // Screenpop.
+  // Screenpop. Tests end sessions through its revocation list, as identity's events would.
+  const revocations = createRevocationList();
+  const screenPopVerifier = createTokenVerifier({ fetchJwks: async () => [jwk], revocations });
   const database = await createTestDatabase<ScreenPopDatabase>({ migrationsFolder, name });
   const events: EventsConnection = await connectEvents({ url: process.env.NATS_URL!, name: `screenpop-test-${tag}` });
   const calls = { name: `SPTEST_CALLS_${tag}`, prefix: `switchboard.sptest${tag}` };
@@ -94,9 +96,9 @@ export async function startHarness(name: string, options: { heartbeatMs?: number
     port: 0,
     services: [
       scriptService(deps),
-      screenPopService({ nc: events.nc, js: events.js, jsm: events.jsm, ring, builder: createPopBuilder(deps, { memoMs: ring.windowMs }), heartbeatMs: options.heartbeatMs ?? 15_000 }),
+      screenPopService({ nc: events.nc, js: events.js, jsm: events.jsm, ring, builder: createPopBuilder(deps, { memoMs: ring.windowMs }), heartbeatMs: options.heartbeatMs ?? 15_000, recheckToken: (token) => screenPopVerifier.verify(token) }),
     ],
-    authenticate: createAuthHook({ verifier: verifier(), policies: screenPopPolicies }),
+    authenticate: createAuthHook({ verifier: screenPopVerifier, policies: screenPopPolicies }),
   });
   const channel: Channel = openChannel(`127.0.0.1:${server.port}`);
 
@@ -104,6 +106,7 @@ export async function startHarness(name: string, options: { heartbeatMs?: number
   return {
     database,
     as,
+    revocations,
     scripts: createClient(ScriptService, channel),
     pops: createClient(ScreenPopService, channel),
     sources: createClient(DataSourceService, recognitionChannel),
