@@ -14,9 +14,15 @@ export interface SealedRecord {
 /** Content hashes of the records among `keys` that the source holds, by hex record key. */
 export async function storedContentHashes(trx: Trx, tenantId: string, sourceId: string, keys: Buffer[]): Promise<Map<string, Buffer>> {
   if (keys.length === 0) return new Map();
+  // One primary-key probe per key, whatever the statistics say: with
+  // "record_key = any(…)" a planner that still thinks the source is small
+  // (a sync filling a new source outruns autoanalyze) scans the whole source
+  // per batch, and a 100,000-record sync turns quadratic.
   const { rows } = await sql<{ record_key: Buffer; content_hash: Buffer }>`
-    select record_key, content_hash from recognition_record
-    where tenant_id = ${tenantId} and source_id = ${sourceId} and record_key = any(${keys}::bytea[])`.execute(trx);
+    select k as record_key, r.content_hash from unnest(${keys}::bytea[]) as k
+    cross join lateral (
+      select content_hash from recognition_record
+      where tenant_id = ${tenantId} and source_id = ${sourceId} and record_key = k limit 1) as r`.execute(trx);
   return new Map(rows.map((row) => [row.record_key.toString("hex"), row.content_hash]));
 }
 

@@ -62,28 +62,50 @@ export async function pushRecords(deps: RecognitionDeps, tenantId: string, actor
       else deletes.push(externalId);
     }
 
-    const blind = (value: string) => deps.keyring.blindIndex(trx, tenantId, value);
-    // The first use of a tenant's index key may create it: done once here, not
-    // by a thousand concurrent calls racing to insert the same key.
-    if (checked.length + deletes.length > 0) await blind("warm");
-    const keys = await Promise.all(checked.map((record) => blind(recordKeyInput(source.id, record.externalId))));
-    const hashes = await Promise.all(checked.map((record) => blind(contentInput(source.id, record.canonical))));
-    const deleteKeys = await Promise.all(deletes.map((externalId) => blind(recordKeyInput(source.id, externalId))));
-    const stored = await storedContentHashes(trx, tenantId, source.id, [...keys, ...deleteKeys]);
-
+    // The keys are resolved once per batch, not once per value: a blind index
+    // or a seal is then a local computation. The first use of a tenant's index
+    // key may create it, here, once.
+    const indexer = checked.length + deletes.length > 0 ? await deps.keyring.indexer(trx, tenantId) : undefined;
+    const keys: Buffer[] = [];
+    const hashes: Buffer[] = [];
+    const deleteKeys: Buffer[] = [];
     const changed: SealedRecord[] = [];
     const replacing: Buffer[] = [];
-    for (const [i, record] of checked.entries()) {
-      const key = keys[i]!;
-      const before = stored.get(key.toString("hex"));
-      if (before?.equals(hashes[i]!)) continue;
-      if (before) replacing.push(key);
-      changed.push({
-        recordKey: key,
-        contentHash: hashes[i]!,
-        payload: await deps.keyring.encrypt(trx, tenantId, sourceScope(source.id), encodePayload(record), payloadAad(source.id, key)),
-        numberIndexes: await Promise.all(record.numbers.map(blind)),
-      });
+    let stored = new Map<string, Buffer>();
+    if (indexer) {
+      try {
+        for (const record of checked) {
+          keys.push(indexer.index(recordKeyInput(source.id, record.externalId)));
+          hashes.push(indexer.index(contentInput(source.id, record.canonical)));
+        }
+        for (const externalId of deletes) deleteKeys.push(indexer.index(recordKeyInput(source.id, externalId)));
+        stored = await storedContentHashes(trx, tenantId, source.id, [...keys, ...deleteKeys]);
+        const toSeal: number[] = [];
+        for (const [i, key] of keys.entries()) {
+          const before = stored.get(key.toString("hex"));
+          if (before?.equals(hashes[i]!)) continue;
+          if (before) replacing.push(key);
+          toSeal.push(i);
+        }
+        if (toSeal.length > 0) {
+          const sealer = await deps.keyring.sealer(trx, tenantId, sourceScope(source.id));
+          try {
+            for (const i of toSeal) {
+              const record = checked[i]!;
+              changed.push({
+                recordKey: keys[i]!,
+                contentHash: hashes[i]!,
+                payload: sealer.seal(encodePayload(record), payloadAad(source.id, keys[i]!)),
+                numberIndexes: record.numbers.map((number) => indexer.index(number)),
+              });
+            }
+          } finally {
+            sealer.close();
+          }
+        }
+      } finally {
+        indexer.close();
+      }
     }
 
     const accepted = checked.length + deletes.length;
