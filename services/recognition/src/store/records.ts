@@ -7,45 +7,55 @@ type Trx = Transaction<RecognitionDatabase>;
 export interface SealedRecord {
   recordKey: Buffer;
   contentHash: Buffer;
+  inputHash: Buffer;
   payload: Buffer;
   numberIndexes: Buffer[];
 }
 
-/** Content hashes of the records among `keys` that the source holds, by hex record key. */
-export async function storedContentHashes(trx: Trx, tenantId: string, sourceId: string, keys: Buffer[]): Promise<Map<string, Buffer>> {
+/** What the source holds of a record: the hashes that tell whether an upsert changes it. */
+export interface StoredHashes {
+  contentHash: Buffer;
+  inputHash: Buffer | null;
+}
+
+/** The hashes of the records among `keys` that the source holds, by hex record key. */
+export async function storedHashes(trx: Trx, tenantId: string, sourceId: string, keys: Buffer[]): Promise<Map<string, StoredHashes>> {
   if (keys.length === 0) return new Map();
   // One primary-key probe per key, whatever the statistics say: with
   // "record_key = any(…)" a planner that still thinks the source is small
   // (a sync filling a new source outruns autoanalyze) scans the whole source
   // per batch, and a 100,000-record sync turns quadratic.
-  const { rows } = await sql<{ record_key: Buffer; content_hash: Buffer }>`
-    select k as record_key, r.content_hash from unnest(${keys}::bytea[]) as k
+  const { rows } = await sql<{ record_key: Buffer; content_hash: Buffer; input_hash: Buffer | null }>`
+    select k as record_key, r.content_hash, r.input_hash from unnest(${keys}::bytea[]) as k
     cross join lateral (
-      select content_hash from recognition_record
+      select content_hash, input_hash from recognition_record
       where tenant_id = ${tenantId} and source_id = ${sourceId} and record_key = k limit 1) as r`.execute(trx);
-  return new Map(rows.map((row) => [row.record_key.toString("hex"), row.content_hash]));
+  return new Map(rows.map((row) => [row.record_key.toString("hex"), { contentHash: row.content_hash, inputHash: row.input_hash }]));
 }
 
 /**
- * Writes new and changed records (one statement each for records and for
- * numbers, whatever the batch size); returns the number indexes they had
- * before, which the cache must forget along with the new ones.
+ * Writes new and changed records and their numbers in one statement,
+ * whatever the count. A changed record's old numbers must be gone first
+ * (`deleteRecordNumbers`).
  */
-export async function writeRecords(trx: Trx, tenantId: string, sourceId: string, records: SealedRecord[], replacing: Buffer[]): Promise<Buffer[]> {
-  if (records.length === 0) return [];
-  const previous = replacing.length === 0 ? [] : await deleteNumbers(trx, tenantId, sourceId, replacing);
-  await sql`
-    insert into recognition_record (tenant_id, source_id, record_key, content_hash, payload)
-    select ${tenantId}::uuid, ${sourceId}::uuid, k, h, p
-    from unnest(${records.map((r) => r.recordKey)}::bytea[], ${records.map((r) => r.contentHash)}::bytea[], ${records.map((r) => r.payload)}::bytea[]) as t(k, h, p)
-    on conflict (tenant_id, source_id, record_key)
-    do update set content_hash = excluded.content_hash, payload = excluded.payload, updated_at = now()`.execute(trx);
+export async function writeRecords(trx: Trx, tenantId: string, sourceId: string, records: SealedRecord[]): Promise<void> {
+  if (records.length === 0) return;
   const keys = records.flatMap((r) => r.numberIndexes.map(() => r.recordKey));
   const indexes = records.flatMap((r) => r.numberIndexes);
   await sql`
+    with written as (
+      insert into recognition_record (tenant_id, source_id, record_key, content_hash, input_hash, payload)
+      select ${tenantId}::uuid, ${sourceId}::uuid, k, h, i, p
+      from unnest(${records.map((r) => r.recordKey)}::bytea[], ${records.map((r) => r.contentHash)}::bytea[], ${records.map((r) => r.inputHash)}::bytea[], ${records.map((r) => r.payload)}::bytea[]) as t(k, h, i, p)
+      on conflict (tenant_id, source_id, record_key)
+      do update set content_hash = excluded.content_hash, input_hash = excluded.input_hash, payload = excluded.payload, updated_at = now())
     insert into record_number (tenant_id, source_id, record_key, number_index)
     select ${tenantId}::uuid, ${sourceId}::uuid, k, n from unnest(${keys}::bytea[], ${indexes}::bytea[]) as t(k, n)`.execute(trx);
-  return previous;
+}
+
+/** Deletes the numbers of these records (before they are rewritten); returns their indexes, which the cache must forget. */
+export async function deleteRecordNumbers(trx: Trx, tenantId: string, sourceId: string, keys: Buffer[]): Promise<Buffer[]> {
+  return keys.length === 0 ? [] : deleteNumbers(trx, tenantId, sourceId, keys);
 }
 
 async function deleteNumbers(trx: Trx, tenantId: string, sourceId: string, keys: Buffer[]): Promise<Buffer[]> {
