@@ -59,8 +59,13 @@ export async function deleteRecordNumbers(trx: Trx, tenantId: string, sourceId: 
 }
 
 async function deleteNumbers(trx: Trx, tenantId: string, sourceId: string, keys: Buffer[]): Promise<Buffer[]> {
+  // Found by one primary-key probe per key (see storedHashes), deleted by
+  // row address: record_number rows are only ever inserted and deleted, never
+  // updated, so an address found here cannot move under a concurrent writer.
   const { rows } = await sql<{ number_index: Buffer }>`
-    delete from record_number where tenant_id = ${tenantId} and source_id = ${sourceId} and record_key = any(${keys}::bytea[])
+    delete from record_number where ctid = any(array(
+      select n.ctid from unnest(${keys}::bytea[]) as k
+      cross join lateral (select ctid from record_number where tenant_id = ${tenantId} and source_id = ${sourceId} and record_key = k) as n))
     returning number_index`.execute(trx);
   return rows.map((row) => row.number_index);
 }
