@@ -81,7 +81,7 @@ export async function pushRecords(deps: RecognitionDeps, tenantId: string, actor
     const unchanged: Buffer[] = [];
     const changed: ChangedRecord[] = [];
     let deleteKeys: Buffer[] = [];
-    let stored = new Map<string, StoredHashes>();
+    let stored: (StoredHashes | undefined)[] = [];
     // The index key is resolved once for the batch (and created here on the
     // tenant's first sync); every blind index after that is a local HMAC.
     const indexer = shaped.length + deletes.length > 0 ? await deps.keyring.indexer(trx, tenantId) : undefined;
@@ -96,7 +96,7 @@ export async function pushRecords(deps: RecognitionDeps, tenantId: string, actor
         stored = await lookup;
         for (const [i, { at, record }] of shaped.entries()) {
           const key = keys[i]!;
-          const before = stored.get(key.toString("hex"));
+          const before = stored[i];
           // Sent exactly as last time: unchanged, without reading its numbers again.
           if (before?.inputHash?.equals(inputs[i]!)) {
             unchanged.push(key);
@@ -118,7 +118,7 @@ export async function pushRecords(deps: RecognitionDeps, tenantId: string, actor
       }
 
       const replacing = changed.filter((c) => c.replacing).map((c) => c.key);
-      const existing = deleteKeys.filter((key) => stored.has(key.toString("hex")));
+      const existing = deleteKeys.filter((_, i) => stored[shaped.length + i] !== undefined);
       const accepted = unchanged.length + changed.length + deletes.length;
       const rejections = rejected.list();
       const claimed = await claimBatch(trx, {
