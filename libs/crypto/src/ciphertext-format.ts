@@ -16,11 +16,13 @@ const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
 const MIN_BYTES = HEADER_BYTES + NONCE_BYTES + TAG_BYTES;
 
-export function sealField(key: Buffer, keyVersion: number, plaintext: string, context: string): Buffer {
+export const NONCE_LENGTH = NONCE_BYTES;
+
+/** `nonce`: 12 fresh random bytes; drawn here when not given (a batch draws them for many fields at once). */
+export function sealField(key: Buffer, keyVersion: number, plaintext: string, context: string, nonce: Buffer = randomBytes(NONCE_BYTES)): Buffer {
   const header = Buffer.alloc(HEADER_BYTES);
   header.writeUInt8(FORMAT, 0);
   header.writeUInt32BE(keyVersion, 1);
-  const nonce = randomBytes(NONCE_BYTES);
   const cipher = createCipheriv("aes-256-gcm", key, nonce, { authTagLength: TAG_BYTES });
   cipher.setAAD(Buffer.concat([header, Buffer.from(context, "utf8")]));
   const body = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from "node:crypto";
 import type { Transaction } from "kysely";
-import { openField, readKeyVersion, sealField } from "./ciphertext-format.js";
+import { NONCE_LENGTH, openField, readKeyVersion, sealField } from "./ciphertext-format.js";
 import { DecryptionError, KeyDestroyedError, KeyUnwrapError } from "./errors.js";
 import { createKeyCache } from "./key-cache.js";
 import {
@@ -53,6 +53,14 @@ export interface Keyring {
   blindIndex(trx: Transaction<any>, tenantId: string, value: string): Promise<Buffer>;
   /** Like blindIndex, without I/O: undefined when the tenant's index key is not in this keyring's memory. */
   blindIndexCached(tenantId: string, value: string): Buffer | undefined;
+  /**
+   * For a batch: resolves the scope's current data key once (created on first
+   * use, as `encrypt`) and seals any number of values with it, without I/O.
+   * Call `close()` when the batch is done: it zero-fills the key copy.
+   */
+  sealer(trx: Transaction<any>, tenantId: string, scope: string): Promise<Sealer>;
+  /** For a batch: resolves the tenant's index key once; `index(value)` equals `blindIndex(…, value)`. Call `close()` after. */
+  indexer(trx: Transaction<any>, tenantId: string): Promise<Indexer>;
   /** Starts a new data key version for new encryptions; older versions still decrypt. Returns the new version. */
   rotateDataKey(trx: Transaction<any>, tenantId: string, scope: string): Promise<number>;
   /** Destroys every key of the tenant, or of one scope: what they encrypted is erased. Returns how many keys. */
@@ -60,6 +68,22 @@ export interface Keyring {
   /** Zero-fills and forgets every cached key (on shutdown). */
   clear(): void;
 }
+
+/** Seals many values under one data key version (see `Keyring.sealer`). */
+export interface Sealer {
+  seal(plaintext: string, aad: string): Buffer;
+  close(): void;
+}
+
+/** Computes many blind indexes under one index key (see `Keyring.indexer`). */
+export interface Indexer {
+  index(value: string): Buffer;
+  close(): void;
+}
+
+// Nonces for a batch are drawn this many at a time: one call to the CSPRNG
+// instead of one per field, which costs more than the encryption itself.
+const NONCES_PER_DRAW = 256;
 
 interface CachedKey {
   tenantId: string;
@@ -268,6 +292,49 @@ export function createKeyring(options: KeyringOptions): Keyring {
       } finally {
         key.fill(0);
       }
+    },
+
+    async sealer(trx, tenantId, scope) {
+      assertKeyOwner(tenantId, scope);
+      const { version, key } = await currentKey(trx, tenantId, scope, "data");
+      let nonces = Buffer.alloc(0);
+      let used = 0;
+      let closed = false;
+      return {
+        seal(plaintext, aad) {
+          if (closed) throw new Error("this sealer was closed: ask the keyring for a new one");
+          if (typeof plaintext !== "string") throw new TypeError("seal takes the plaintext as a string");
+          if (used === nonces.length) {
+            nonces = randomBytes(NONCE_LENGTH * NONCES_PER_DRAW);
+            used = 0;
+          }
+          const nonce = nonces.subarray(used, used + NONCE_LENGTH);
+          used += NONCE_LENGTH;
+          return sealField(key, version, plaintext, describeFieldContext(tenantId, scope, aad), nonce);
+        },
+        close() {
+          closed = true;
+          key.fill(0);
+          nonces.fill(0);
+        },
+      };
+    },
+
+    async indexer(trx, tenantId) {
+      assertKeyOwner(tenantId, tenantScope);
+      const { key } = await currentKey(trx, tenantId, tenantScope, "index");
+      let closed = false;
+      return {
+        index(value) {
+          if (closed) throw new Error("this indexer was closed: ask the keyring for a new one");
+          if (typeof value !== "string") throw new TypeError("index takes the normalised value as a string");
+          return createHmac("sha256", key).update(value, "utf8").digest();
+        },
+        close() {
+          closed = true;
+          key.fill(0);
+        },
+      };
     },
 
     async rotateDataKey(trx, tenantId, scope) {

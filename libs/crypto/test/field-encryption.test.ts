@@ -145,6 +145,34 @@ describe("field encryption", () => {
     expect((await index(tenantB, number)).equals(first)).toBe(false);
   });
 
+  it("seals and indexes a batch under one key resolution, as encrypt and blindIndex would", async () => {
+    const batchScope = `source:${randomUUID()}`;
+    const { sealed, indexes } = await withTenant(test.db, tenantB, async (trx) => {
+      const sealer = await keyring.sealer(trx, tenantB, batchScope);
+      const indexer = await keyring.indexer(trx, tenantB);
+      try {
+        const values = Array.from({ length: 300 }, (_, i) => `+3135699${String(i).padStart(4, "0")}`);
+        return { sealed: values.map((v, i) => sealer.seal(v, `row:${i}`)), indexes: values.map((v) => indexer.index(v)) };
+      } finally {
+        sealer.close();
+        indexer.close();
+      }
+    });
+    // A key created inside the batch's transaction committed with it: a fresh keyring decrypts.
+    const fresh = createKeyring({ wrapper });
+    expect(await decryptFor(tenantB, sealed[7]!, batchScope, "row:7", fresh)).toBe("+31356990007");
+    await expect(decryptFor(tenantB, sealed[7]!, batchScope, "row:8")).rejects.toThrow(DecryptionError);
+    // Nonces are drawn in bulk, yet never repeat (more values than one draw holds).
+    expect(new Set(sealed.map((c) => c.subarray(5, 17).toString("hex"))).size).toBe(sealed.length);
+    expect(indexes[3]!.equals(await withTenant(test.db, tenantB, (trx) => keyring.blindIndex(trx, tenantB, "+31356990003")))).toBe(true);
+    const closed = await withTenant(test.db, tenantB, async (trx) => {
+      const sealer = await keyring.sealer(trx, tenantB, batchScope);
+      sealer.close();
+      return sealer;
+    });
+    expect(() => closed.seal("x", "row:0")).toThrow(/closed/);
+  });
+
   it("refuses a transaction scoped to another tenant, a malformed tenant id or scope", async () => {
     const tenantC = randomUUID();
     await expect(

@@ -164,7 +164,7 @@ describe("storage", () => {
     const dump = await withTenant(h.database.db, seeded.tenantId, async (trx) => {
       const records = await trx.selectFrom("recognition_record").selectAll().execute();
       const numbers = await trx.selectFrom("record_number").selectAll().execute();
-      return Buffer.concat([...records.flatMap((r) => [r.record_key, r.content_hash, r.payload]), ...numbers.flatMap((n) => [n.record_key, n.number_index])]);
+      return Buffer.concat([...records.flatMap((r) => [r.record_key, r.content_hash, r.input_hash!, r.payload]), ...numbers.flatMap((n) => [n.record_key, n.number_index])]);
     });
     expect(dump.length).toBeGreaterThan(64);
     for (const clear of ["+31356990230", "31356990230", "356990230", "Wilhelmina", "Zonderland", "Acme", "CRM-778899"]) {

@@ -1,4 +1,3 @@
-import { allowedFields, type FieldConfig } from "./field-config.js";
 import { describeUnreadable, normalizeNumber } from "./phone-number.js";
 
 export const MAX_EXTERNAL_ID = 256;
@@ -22,7 +21,18 @@ export interface CheckedRecord {
   canonical: string;
 }
 
-export type RecordCheck = { ok: true; record: CheckedRecord } | { ok: false; reason: string };
+/** An upsert whose id and fields passed; its numbers are not read yet. */
+export interface ShapedRecord {
+  externalId: string;
+  phoneNumbers: readonly string[];
+  /** Field names, sorted. */
+  names: string[];
+  fields: Readonly<Record<string, string>>;
+  /** The record exactly as sent (numbers unread, fields in name order): equal input, equal string. */
+  input: string;
+}
+
+export type Check<T> = { ok: true; record: T } | { ok: false; reason: string };
 
 export function checkExternalId(externalId: string): string | undefined {
   if (externalId.trim() === "") return "external_id must not be empty";
@@ -31,14 +41,14 @@ export function checkExternalId(externalId: string): string | undefined {
 }
 
 /**
- * Checks one upsert against the source's field whitelist and reads its
- * numbers. A field the source does not configure rejects the whole record,
- * so nothing the tenant did not choose to show is ever stored.
+ * Checks one upsert's id and fields against the source's whitelist
+ * (`allowedFields(config)`, built once per batch). A field the source does
+ * not configure rejects the whole record, so nothing the tenant did not
+ * choose to show is ever stored.
  */
-export function checkRecord(incoming: IncomingRecord, config: FieldConfig, region: string | undefined): RecordCheck {
+export function checkShape(incoming: IncomingRecord, allowed: ReadonlySet<string>): Check<ShapedRecord> {
   const idProblem = checkExternalId(incoming.externalId);
   if (idProblem) return { ok: false, reason: idProblem };
-  const allowed = allowedFields(config);
   const names = Object.keys(incoming.fields).sort();
   for (const name of names) {
     if (!allowed.has(name)) return { ok: false, reason: `field "${name}" is not a display or script field of this data source: remove it from the export or add it to the source` };
@@ -46,16 +56,22 @@ export function checkRecord(incoming: IncomingRecord, config: FieldConfig, regio
   }
   if (incoming.phoneNumbers.length === 0) return { ok: false, reason: "phone_numbers is empty: a record needs at least one number to be recognised" };
   if (incoming.phoneNumbers.length > MAX_NUMBERS) return { ok: false, reason: `phone_numbers has more than ${MAX_NUMBERS} numbers` };
+  const input = JSON.stringify([incoming.externalId, incoming.phoneNumbers, names.map((name) => [name, incoming.fields[name]])]);
+  return { ok: true, record: { externalId: incoming.externalId, phoneNumbers: incoming.phoneNumbers, names, fields: incoming.fields, input } };
+}
+
+/** Reads a shaped record's numbers as E.164; the first unreadable one rejects the record. */
+export function readNumbers(shaped: ShapedRecord, region: string | undefined): Check<CheckedRecord> {
   const numbers = new Set<string>();
-  for (const [i, raw] of incoming.phoneNumbers.entries()) {
+  for (const [i, raw] of shaped.phoneNumbers.entries()) {
     const read = normalizeNumber(raw, region);
     if (!read.ok) return { ok: false, reason: describeUnreadable(read.why, `phone_numbers[${i}]`, region) };
     numbers.add(read.e164);
   }
   const sortedNumbers = [...numbers].sort();
-  const fields = Object.fromEntries(names.map((name) => [name, incoming.fields[name]!]));
-  const canonical = JSON.stringify([incoming.externalId, sortedNumbers, names.map((name) => [name, fields[name]])]);
-  return { ok: true, record: { externalId: incoming.externalId, numbers: sortedNumbers, fields, canonical } };
+  const fields = Object.fromEntries(shaped.names.map((name) => [name, shaped.fields[name]!]));
+  const canonical = JSON.stringify([shaped.externalId, sortedNumbers, shaped.names.map((name) => [name, fields[name]])]);
+  return { ok: true, record: { externalId: shaped.externalId, numbers: sortedNumbers, fields, canonical } };
 }
 
 /** What the encrypted payload of a stored record holds. */

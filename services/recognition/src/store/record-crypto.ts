@@ -15,3 +15,6 @@ export const recordKeyInput = (sourceId: string, externalId: string) => `record:
 
 /** Blind-index input of a record's content (unchanged content, unchanged hash). */
 export const contentInput = (sourceId: string, canonical: string) => `content:${sourceId}:${canonical}`;
+
+/** Blind-index input of a record as the agent sent it, with the region its national numbers are read for. */
+export const inputInput = (sourceId: string, region: string | undefined, raw: string) => `input:${sourceId}:${region ?? ""}:${raw}`;

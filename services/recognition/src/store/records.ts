@@ -1,4 +1,5 @@
 import { sql, type Transaction } from "kysely";
+import { indexAt, packIndexes, packValues } from "./packed.js";
 import type { RecognitionDatabase } from "./schema.js";
 
 type Trx = Transaction<RecognitionDatabase>;
@@ -7,44 +8,77 @@ type Trx = Transaction<RecognitionDatabase>;
 export interface SealedRecord {
   recordKey: Buffer;
   contentHash: Buffer;
+  inputHash: Buffer;
   payload: Buffer;
   numberIndexes: Buffer[];
 }
 
-/** Content hashes of the records among `keys` that the source holds, by hex record key. */
-export async function storedContentHashes(trx: Trx, tenantId: string, sourceId: string, keys: Buffer[]): Promise<Map<string, Buffer>> {
-  if (keys.length === 0) return new Map();
-  const { rows } = await sql<{ record_key: Buffer; content_hash: Buffer }>`
-    select record_key, content_hash from recognition_record
-    where tenant_id = ${tenantId} and source_id = ${sourceId} and record_key = any(${keys}::bytea[])`.execute(trx);
-  return new Map(rows.map((row) => [row.record_key.toString("hex"), row.content_hash]));
+/** What the source holds of a record: the hashes that tell whether an upsert changes it. */
+export interface StoredHashes {
+  contentHash: Buffer;
+  inputHash: Buffer | null;
+}
+
+/** The hashes of the records among `keys` that the source holds, aligned with `keys` (undefined: not held). */
+export async function storedHashes(trx: Trx, tenantId: string, sourceId: string, keys: Buffer[]): Promise<(StoredHashes | undefined)[]> {
+  const found: (StoredHashes | undefined)[] = new Array(keys.length).fill(undefined);
+  if (keys.length === 0) return found;
+  // One primary-key probe per key, whatever the statistics say: with
+  // "record_key = any(…)" a planner that still thinks the source is small
+  // (a sync filling a new source outruns autoanalyze) scans the whole source
+  // per batch, and a 100,000-record sync turns quadratic.
+  const { rows } = await sql<{ i: number; content_hash: Buffer; input_hash: Buffer | null }>`
+    with p as materialized (select ${packIndexes(keys)}::bytea as keys)
+    select k.i, r.content_hash, r.input_hash from p cross join generate_series(1, ${keys.length}::int4) as k(i)
+    cross join lateral (
+      select content_hash, input_hash from recognition_record
+      where tenant_id = ${tenantId} and source_id = ${sourceId} and record_key = ${indexAt(sql`p.keys`, sql`k.i`)} limit 1) as r`.execute(trx);
+  for (const row of rows) found[row.i - 1] = { contentHash: row.content_hash, inputHash: row.input_hash };
+  return found;
 }
 
 /**
- * Writes new and changed records (one statement each for records and for
- * numbers, whatever the batch size); returns the number indexes they had
- * before, which the cache must forget along with the new ones.
+ * Writes new and changed records and their numbers in one statement,
+ * whatever the count. A changed record's old numbers must be gone first
+ * (`deleteRecordNumbers`).
  */
-export async function writeRecords(trx: Trx, tenantId: string, sourceId: string, records: SealedRecord[], replacing: Buffer[]): Promise<Buffer[]> {
-  if (records.length === 0) return [];
-  const previous = replacing.length === 0 ? [] : await deleteNumbers(trx, tenantId, sourceId, replacing);
+export async function writeRecords(trx: Trx, tenantId: string, sourceId: string, records: SealedRecord[]): Promise<void> {
+  if (records.length === 0) return;
+  const payloads = packValues(records.map((r) => r.payload));
+  // Each number row names its record by position in the batch.
+  const owners = records.flatMap((r, i) => r.numberIndexes.map(() => i + 1));
   await sql`
-    insert into recognition_record (tenant_id, source_id, record_key, content_hash, payload)
-    select ${tenantId}::uuid, ${sourceId}::uuid, k, h, p
-    from unnest(${records.map((r) => r.recordKey)}::bytea[], ${records.map((r) => r.contentHash)}::bytea[], ${records.map((r) => r.payload)}::bytea[]) as t(k, h, p)
-    on conflict (tenant_id, source_id, record_key)
-    do update set content_hash = excluded.content_hash, payload = excluded.payload, updated_at = now()`.execute(trx);
-  const keys = records.flatMap((r) => r.numberIndexes.map(() => r.recordKey));
-  const indexes = records.flatMap((r) => r.numberIndexes);
-  await sql`
+    with p as materialized (
+      select ${packIndexes(records.map((r) => r.recordKey))}::bytea as keys, ${packIndexes(records.map((r) => r.contentHash))}::bytea as hashes,
+        ${packIndexes(records.map((r) => r.inputHash))}::bytea as inputs, ${payloads.packed}::bytea as payloads,
+        ${packIndexes(records.flatMap((r) => r.numberIndexes))}::bytea as numbers),
+    written as (
+      insert into recognition_record (tenant_id, source_id, record_key, content_hash, input_hash, payload)
+      select ${tenantId}::uuid, ${sourceId}::uuid, ${indexAt(sql`p.keys`, sql`t.i`)}, ${indexAt(sql`p.hashes`, sql`t.i`)}, ${indexAt(sql`p.inputs`, sql`t.i`)},
+        substring(p.payloads from t.start for t.length)
+      from p cross join lateral (
+        select start, length, i::int4 from unnest(${payloads.starts}::int4[], ${payloads.lengths}::int4[]) with ordinality as u(start, length, i)) as t
+      on conflict (tenant_id, source_id, record_key)
+      do update set content_hash = excluded.content_hash, input_hash = excluded.input_hash, payload = excluded.payload, updated_at = now())
     insert into record_number (tenant_id, source_id, record_key, number_index)
-    select ${tenantId}::uuid, ${sourceId}::uuid, k, n from unnest(${keys}::bytea[], ${indexes}::bytea[]) as t(k, n)`.execute(trx);
-  return previous;
+    select ${tenantId}::uuid, ${sourceId}::uuid, ${indexAt(sql`p.keys`, sql`o.owner`)}, ${indexAt(sql`p.numbers`, sql`o.i`)}
+    from p cross join lateral (select owner, i::int4 from unnest(${owners}::int4[]) with ordinality as u(owner, i)) as o`.execute(trx);
+}
+
+/** Deletes the numbers of these records (before they are rewritten); returns their indexes, which the cache must forget. */
+export async function deleteRecordNumbers(trx: Trx, tenantId: string, sourceId: string, keys: Buffer[]): Promise<Buffer[]> {
+  return keys.length === 0 ? [] : deleteNumbers(trx, tenantId, sourceId, keys);
 }
 
 async function deleteNumbers(trx: Trx, tenantId: string, sourceId: string, keys: Buffer[]): Promise<Buffer[]> {
+  // Found by one primary-key probe per key (see storedHashes), deleted by
+  // row address: record_number rows are only ever inserted and deleted, never
+  // updated, so an address found here cannot move under a concurrent writer.
   const { rows } = await sql<{ number_index: Buffer }>`
-    delete from record_number where tenant_id = ${tenantId} and source_id = ${sourceId} and record_key = any(${keys}::bytea[])
+    with p as materialized (select ${packIndexes(keys)}::bytea as keys)
+    delete from record_number where ctid = any(array(
+      select n.ctid from p cross join generate_series(1, ${keys.length}::int4) as k(i)
+      cross join lateral (select ctid from record_number where tenant_id = ${tenantId} and source_id = ${sourceId} and record_key = ${indexAt(sql`p.keys`, sql`k.i`)}) as n))
     returning number_index`.execute(trx);
   return rows.map((row) => row.number_index);
 }

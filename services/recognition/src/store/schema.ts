@@ -25,6 +25,8 @@ export interface RecognitionRecordTable {
   source_id: string;
   record_key: Buffer;
   content_hash: Buffer;
+  /** Blind index of the record as the agent sent it; null for records written before it existed. */
+  input_hash: Buffer | null;
   payload: Buffer;
   updated_at: Generated<Date>;
 }
