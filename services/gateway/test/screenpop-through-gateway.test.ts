@@ -10,7 +10,7 @@ import { createClient, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-web";
 import { ScreenPopService, ScreenPopState, type ScreenPop } from "@switchboard/proto/switchboard/screenpop/v1/screen_pops_pb";
 import { FakeAmi, inboundCall } from "../../telephony-gateway/test/support/fake-ami.js";
-import { startBuiltIdentity, startBuiltRecognition, startBuiltScreenPop, startBuiltTelephony, type BuiltService } from "./fixtures/built-services.js";
+import { startBuiltIdentity, startBuiltRecognition, startBuiltScreenPop, startBuiltTelephony, telephonyRegionLearnt, type BuiltService } from "./fixtures/built-services.js";
 import { demo, startEdge, type Edge } from "./fixtures/edge.js";
 
 let identity: BuiltService;
@@ -57,6 +57,7 @@ beforeAll(async () => {
   edge = await startEdge({ identity: identity.target, recognition: recognition.target, telephony: telephony.target, screenpop: screenpop.target });
 
   admin = await edge.signIn(demo.admin);
+  expect(await telephonyRegionLearnt(telephony, admin)).toBe("NL");
   agent = await edge.signIn(demo.agent);
   const created = await edge.call("telephony.v1.PbxConnectionService/CreatePbxConnection", { name: "Office", vendor: "PBX_VENDOR_ASTERISK_AMI", host: "127.0.0.1", port: pbx.port, username: "switchboard", secret: "Amp-Secret-31" }, admin);
   const connectionId: string = created.json.connection.id;

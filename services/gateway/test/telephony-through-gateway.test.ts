@@ -10,7 +10,7 @@ import { fromBinary } from "@bufbuild/protobuf";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { CallEventSchema, CallState, type CallEvent } from "@switchboard/proto/switchboard/telephony/v1/events_pb";
 import { FakeAmi, inboundCall } from "../../telephony-gateway/test/support/fake-ami.js";
-import { startBuiltIdentity, startBuiltTelephony, type BuiltService } from "./fixtures/built-services.js";
+import { startBuiltIdentity, startBuiltTelephony, telephonyRegionLearnt, type BuiltService } from "./fixtures/built-services.js";
 import { demo, startEdge, type Edge } from "./fixtures/edge.js";
 
 let identity: BuiltService;
@@ -38,6 +38,7 @@ afterAll(async () => {
 describe("telephony through the gateway, with the demo organisation", () => {
   it("connects an AMI peer, dials for the agent on their extension, and publishes an inbound call normalised", async () => {
     const admin = await edge.signIn(demo.admin);
+    expect(await telephonyRegionLearnt(telephony, admin)).toBe("NL");
     const created = await edge.call(
       "telephony.v1.PbxConnectionService/CreatePbxConnection",
       { name: "Office Asterisk", vendor: "PBX_VENDOR_ASTERISK_AMI", host: "127.0.0.1", port: pbx.port, username: "switchboard", secret: "Amp-Secret-31" },

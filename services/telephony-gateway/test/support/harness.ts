@@ -177,8 +177,8 @@ export class Harness {
   }
 }
 
-/** Polls until `check` passes (returns truthy); the error names what was awaited. */
-export async function eventually<T>(what: string, check: () => T | Promise<T>, timeoutMs = 10_000): Promise<Exclude<T, false | null | undefined | 0 | "">> {
+/** Polls until `check` passes (returns truthy); the error names what was awaited. Generous: CI machines run every suite at once. */
+export async function eventually<T>(what: string, check: () => T | Promise<T>, timeoutMs = 20_000): Promise<Exclude<T, false | null | undefined | 0 | "">> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
