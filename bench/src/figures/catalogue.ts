@@ -48,8 +48,9 @@ export const figures: Figure[] = [
   { id: "RS", suite: "recognition", label: "Sync ingest, 1,000-record batches, every record new (rows/s)", operation: "recognition-sync", concurrency: 1, args: { changes: "all" }, compareWith: { id: "U", on: "throughput" } },
   { id: "RS0", suite: "recognition", label: "Re-sync, 1,000-record batches, nothing changed (rows/s)", operation: "recognition-sync", concurrency: 1, args: { changes: "none" }, compareWith: { id: "RS", on: "throughput" } },
 
-  { id: "SP50", suite: "screenpop", label: "screen pop, PBX event on the AMI socket → pop at a client on the gateway, 50 calls/s", operation: "screenpop-pop", concurrency: 64, args: { rate: "50" }, compareWith: { id: "C64", on: "p50" } },
-  { id: "SP200", suite: "screenpop", label: "screen pop, PBX event on the AMI socket → pop at a client on the gateway, 200 calls/s", operation: "screenpop-pop", concurrency: 64, args: { rate: "200" }, compareWith: { id: "SP50", on: "p50" } },
+  { id: "SP50", suite: "screenpop", label: "screen pop, PBX event on the AMI socket → pop at a client on the gateway, 50 calls/s, callers seen before (cache hit)", operation: "screenpop-pop", concurrency: 64, args: { rate: "50", callers: "seen" }, compareWith: { id: "C64", on: "p50" } },
+  { id: "SP200", suite: "screenpop", label: "screen pop, PBX event on the AMI socket → pop at a client on the gateway, 200 calls/s, callers seen before (cache hit)", operation: "screenpop-pop", concurrency: 64, args: { rate: "200", callers: "seen" }, compareWith: { id: "SP50", on: "p50" } },
+  { id: "SP200N", suite: "screenpop", label: "screen pop as SP200, every caller new to the recognition cache (a miss each)", operation: "screenpop-pop", concurrency: 64, args: { rate: "200", callers: "new" }, compareWith: { id: "SP200", on: "p50" } },
 ];
 
 /** `chosen` plus every figure they are compared with (transitively), in catalogue order. */

@@ -20,7 +20,7 @@ import { startConnectionRunner } from "../../../services/telephony-gateway/src/s
 import type { Operation } from "./operations.js";
 import { startAmiPeer } from "./telephony.js";
 
-async function startPlatform(options: { callsPrefix: string; callsStream: string }) {
+async function startPlatform(options: { callsPrefix: string; callsStream: string; contacts: number; warm: boolean }) {
   const script = fileURLToPath(new URL("../screenpop-server.ts", import.meta.url));
   const args = ["--import", "tsx", script, JSON.stringify(options)];
   const pinned = spawnSync("taskset", ["-c", "0", "true"]).status === 0;
@@ -53,9 +53,12 @@ async function startPlatform(options: { callsPrefix: string; callsStream: string
  */
 export async function screenPopOperation(args: Record<string, string>): Promise<Operation> {
   const rate = Number(args.rate ?? "50");
+  // "seen": every caller was looked up before (a cache hit, the steady state);
+  // "new": no caller is in the cache yet, and enough contacts that none repeats.
+  const warm = (args.callers ?? "seen") === "seen";
   const tag = randomBytes(5).toString("hex");
   const callsPrefix = `switchboard.sp${tag}`;
-  const platform = await startPlatform({ callsPrefix, callsStream: `BENCH_SP_CALLS_${tag}` });
+  const platform = await startPlatform({ callsPrefix, callsStream: `BENCH_SP_CALLS_${tag}`, contacts: warm ? 1_000 : 4_000, warm });
   const nc = await connect({ servers: process.env.NATS_URL! });
   const publisher = createCallEventPublisher({ js: jetstream(nc), types: callEventTypes(callsPrefix), log: silentLogger });
   const peer = await startAmiPeer();

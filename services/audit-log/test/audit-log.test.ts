@@ -7,7 +7,7 @@ import { AuditService, ExportFormat } from "@switchboard/proto/switchboard/audit
 import { Code, RpcError, createClient, silentLogger } from "@switchboard/rpc";
 import { startAuditIngestion } from "../src/events/audit-consumer.js";
 import { verifyEntries, genesisHash } from "../src/domain/chain.js";
-import { appendEntry, entriesInRange, toChainEntry } from "../src/store/entries.js";
+import { appendEntries, appendEntry, entriesInRange, toChainEntry } from "../src/store/entries.js";
 import { auditEvent, createAuditTestStream, startAuditLog, type AuditLogUnderTest, type Claims } from "./fixtures.js";
 
 const tenantA = randomUUID();
@@ -99,6 +99,18 @@ describe("ingestion", () => {
     } finally {
       await consumer.stop();
     }
+  });
+
+  it("stores awkward text exactly (quotes, backslashes, unicode, empty lists), a lone surrogate or NUL as U+FFFD, and the chain verifies", async () => {
+    const tenant = randomUUID();
+    const awkward = auditEvent(tenant, { resourceId: 'Zoë "Q" \\ud800 \\\\ 😀', categories: [] });
+    awkward.actor!.roles = [];
+    awkward.details = { note: 'back\\slash, "quote", \u00e9, \n newline', lone: "x\ud800y", nul: "a\u0000b", json: '{"a":[1]}' };
+    await withTenant(auditLog.runtime, tenant, (trx) => appendEntries(trx, tenant, [awkward, auditEvent(tenant)]));
+    const rows = await withTenant(auditLog.runtime, tenant, (trx) => entriesInRange(trx, 1, undefined));
+    expect(rows[0]).toMatchObject({ resource_id: 'Zoë "Q" \\ud800 \\\\ 😀', actor_roles: [], personal_data_categories: [] });
+    expect(rows[0]!.details).toEqual({ note: 'back\\slash, "quote", \u00e9, \n newline', lone: "x\ufffdy", nul: "a\ufffdb", json: '{"a":[1]}' });
+    expect(verifyEntries(rows.map(toChainEntry), genesisHash, 1)).toMatchObject({ ok: true, checked: 2 });
   });
 
   it("keeps one gap-free chain under concurrent appends for a tenant", async () => {

@@ -42,8 +42,12 @@ export function createPopBuilder(deps: ScreenPopDeps, options: { memoMs: number;
     scriptCache.set(tenantId, { at: now, scripts });
     return scripts;
   };
+  // Entries are (re)inserted in time order, so the expired ones are at the front.
   const forget = (now: number) => {
-    for (const [key, entry] of memo) if (now - entry.at > options.memoMs) memo.delete(key);
+    for (const [key, entry] of memo) {
+      if (now - entry.at <= options.memoMs) break;
+      memo.delete(key);
+    }
   };
 
   const lookup = async (authorization: string, call: CallFacts, log: Logger): Promise<LookupAnswer> => {
@@ -81,12 +85,13 @@ export function createPopBuilder(deps: ScreenPopDeps, options: { memoMs: number;
   return {
     async build(user, event, log) {
       const now = Date.now();
-      if (memo.size > 500) forget(now);
+      forget(now);
       const key = `${user.tenantId}:${user.userId}:${event.connectionId}:${event.callId}`;
       let entry = memo.get(key);
       if (event.state === CallState.RINGING) {
         if (!entry || now - entry.at > options.memoMs) {
           entry = { at: now, pop: ringing(user, event, log) };
+          memo.delete(key);
           memo.set(key, entry);
         }
         return entry.pop;

@@ -36,7 +36,11 @@ export async function openUserFeed(options: UserFeedOptions): Promise<UserFeed> 
     if (id && seen.has(id)) return;
     const now = Date.now();
     if (id) seen.set(id, now);
-    if (seen.size > 1_000) for (const [key, at] of seen) if (now - at > options.ring.windowMs * 2) seen.delete(key);
+    // Ids are added in time order, so the expired ones are the oldest: stop at the first that is not.
+    for (const [key, at] of seen) {
+      if (now - at <= options.ring.windowMs * 2) break;
+      seen.delete(key);
+    }
     try {
       options.onEvent(fromBinary(CallEventSchema, data));
     } catch (error) {
