@@ -20,41 +20,24 @@ import { migrateToLatest, openDatabase, withTenant } from "@switchboard/db";
 import { appendEntry } from "../../../services/audit-log/src/store/entries.js";
 import { connectEvents, ensureStream, publishEvent } from "@switchboard/events";
 import { benchAuditRecorded, benchAuditStream } from "./bench-audit-stream.js";
-import { spawn, spawnSync } from "node:child_process";
-import { once } from "node:events";
 import { RecognitionService } from "@switchboard/proto/switchboard/recognition/v1/recognition_pb";
 import { SyncService } from "@switchboard/proto/switchboard/recognition/v1/sync_pb";
 import type { AuditDatabase } from "../../../services/audit-log/src/store/schema.js";
 import { amiInboundOperation } from "./telephony.js";
 import { screenPopOperation } from "./screenpop.js";
+import { startServerProcess } from "./server-process.js";
 
-/**
- * Starts bench/src/recognition-server.ts in its own process (on core 0 when
- * taskset works, as the echo server) and waits for its JSON line.
- */
+/** bench/src/recognition-server.ts in its own process, and a channel to it. */
 async function startRecognitionServer(options: { records: number; cacheTtlMs?: number }) {
-  const script = fileURLToPath(new URL("../recognition-server.ts", import.meta.url));
-  const args = ["--import", "tsx", script, JSON.stringify(options)];
-  const pinned = spawnSync("taskset", ["-c", "0", "true"]).status === 0;
-  const child = pinned ? spawn("taskset", ["-c", "0", process.execPath, ...args], { stdio: ["ignore", "pipe", "inherit"] }) : spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
-  let output = "";
-  child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  for (let waited = 0; !output.includes("\n"); waited += 50) {
-    if (waited > 120_000 || child.exitCode !== null) {
-      child.kill("SIGKILL");
-      throw new Error("the recognition bench server did not start within 120 s");
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  const started = JSON.parse(output.split("\n")[0]!) as { port: number; agentToken: string; syncToken: string; sourceId: string; numbers: string[] };
+  const server = await startServerProcess("recognition-server.ts", [JSON.stringify(options)], "recognition bench server");
+  const started = JSON.parse(server.firstLine) as { port: number; agentToken: string; syncToken: string; sourceId: string; numbers: string[] };
   const channel = openChannel(`127.0.0.1:${started.port}`);
   return {
     ...started,
     channel,
     async close() {
       channel.close();
-      child.kill("SIGTERM");
-      await once(child, "exit");
+      await server.stop();
     },
   };
 }
@@ -311,29 +294,7 @@ async function tokenOperation(cached: boolean): Promise<Operation> {
   return { run: () => verifier.verify(token), close: async () => {} };
 }
 
-/**
- * The ingestion as its own process, on the other core than this load worker
- * when pinning is available (as the echo server is), so publishing and
- * ingesting do not share one core.
- */
-async function startIngestionProcess(databaseUrl: string, durable: string): Promise<{ stop(): Promise<void> }> {
-  const script = fileURLToPath(new URL("../audit-ingestion.ts", import.meta.url));
-  const args = ["--import", "tsx", script, databaseUrl, durable];
-  const pin = spawnSync("taskset", ["-c", "0", "true"]).status === 0;
-  const child = pin ? spawn("taskset", ["-c", "0", process.execPath, ...args], { stdio: ["ignore", "pipe", "inherit"] }) : spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
-  let output = "";
-  child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  for (let waited = 0; !output.includes("ready"); waited += 50) {
-    if (waited > 30_000 || child.exitCode !== null) {
-      child.kill("SIGKILL");
-      throw new Error("the audit ingestion process did not start within 30 s");
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return {
-    async stop() {
-      child.kill("SIGTERM");
-      await once(child, "exit");
-    },
-  };
+/** The audit-log's ingestion (bench/src/audit-ingestion.ts) in its own process. */
+function startIngestionProcess(databaseUrl: string, durable: string): Promise<{ stop(): Promise<void> }> {
+  return startServerProcess("audit-ingestion.ts", [databaseUrl, durable], "audit ingestion process", 30_000);
 }

@@ -5,9 +5,6 @@
 // gateway); recognition, screenpop and the gateway run in another process
 // (bench/src/screenpop-server.ts), pinned to the other core when taskset works.
 import { randomBytes } from "node:crypto";
-import { spawn, spawnSync } from "node:child_process";
-import { once } from "node:events";
-import { fileURLToPath } from "node:url";
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { connect } from "@nats-io/transport-node";
@@ -18,30 +15,13 @@ import { vendors } from "../../../services/telephony-gateway/src/adapters/vendor
 import { callEventTypes, createCallEventPublisher } from "../../../services/telephony-gateway/src/events/call-events.js";
 import { startConnectionRunner } from "../../../services/telephony-gateway/src/supervision/connection-runner.js";
 import type { Operation } from "./operations.js";
+import { startServerProcess } from "./server-process.js";
 import { startAmiPeer } from "./telephony.js";
 
 async function startPlatform(options: { callsPrefix: string; callsStream: string; contacts: number; warm: boolean }) {
-  const script = fileURLToPath(new URL("../screenpop-server.ts", import.meta.url));
-  const args = ["--import", "tsx", script, JSON.stringify(options)];
-  const pinned = spawnSync("taskset", ["-c", "0", "true"]).status === 0;
-  const child = pinned ? spawn("taskset", ["-c", "0", process.execPath, ...args], { stdio: ["ignore", "pipe", "inherit"] }) : spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
-  let output = "";
-  child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  for (let waited = 0; !output.includes("\n"); waited += 50) {
-    if (waited > 120_000 || child.exitCode !== null) {
-      child.kill("SIGKILL");
-      throw new Error("the screenpop bench platform did not start within 120 s");
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  const started = JSON.parse(output.split("\n")[0]!) as { gatewayUrl: string; agentToken: string; agentId: string; tenantId: string; numbers: string[] };
-  return {
-    ...started,
-    async close() {
-      child.kill("SIGTERM");
-      await once(child, "exit");
-    },
-  };
+  const server = await startServerProcess("screenpop-server.ts", [JSON.stringify(options)], "screenpop bench platform");
+  const started = JSON.parse(server.firstLine) as { gatewayUrl: string; agentToken: string; agentId: string; tenantId: string; numbers: string[] };
+  return { ...started, close: () => server.stop() };
 }
 
 /**
