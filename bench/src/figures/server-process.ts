@@ -14,7 +14,9 @@ export interface ServerProcess {
 /** Runs `script` (relative to bench/src/) under tsx and waits for its first line on stdout. */
 export async function startServerProcess(script: string, args: string[], what: string, timeoutMs = 120_000): Promise<ServerProcess> {
   const path = fileURLToPath(new URL(`../${script}`, import.meta.url));
-  const command = ["--import", "tsx", path, ...args];
+  // BENCH_CPU_PROFILE=<folder>: the server writes a V8 CPU profile there when it stops.
+  const profile = process.env.BENCH_CPU_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : [];
+  const command = [...profile, "--import", "tsx", path, ...args];
   const pinned = spawnSync("taskset", ["-c", "0", "true"]).status === 0;
   const stdio: ["ignore", "pipe", "inherit"] = ["ignore", "pipe", "inherit"];
   const child = pinned ? spawn("taskset", ["-c", "0", process.execPath, ...command], { stdio }) : spawn(process.execPath, command, { stdio });
