@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { randomUUID } from "node:crypto";
+import { sql } from "kysely";
 import { CallDirection, CallState } from "@switchboard/proto/switchboard/telephony/v1/events_pb";
 import { PbxConnectionStatus, PbxVendor } from "@switchboard/proto/switchboard/telephony/v1/resources_pb";
-import { FakeEsl, inboundEslCall } from "./support/fake-esl.js";
+import { EXTENSIONS_CHANGED } from "../src/store/extensions.js";
+import { FakeEsl, inboundEslCall, outboundHandsetEslCall } from "./support/fake-esl.js";
 import { eventually, Harness } from "./support/harness.js";
 
 let harness: Harness;
@@ -69,6 +71,40 @@ describe("FreeSWITCH event socket", () => {
     expect(events.map((e) => e.state)).toEqual([CallState.RINGING, CallState.ANSWERED, CallState.ENDED]);
     expect(events[0]).toMatchObject({ direction: CallDirection.INBOUND, extension: "1001", userIds: [userId] });
     expect(events[0]?.caller).toMatchObject({ raw: "030 1234567", e164: "+49301234567" });
+  });
+
+  it("reports a number dialled from the handset as the extension's OUTBOUND call, not a ring at the gateway", async () => {
+    await eventually("auth", () => esl.live.length > 0);
+    const callId = randomUUID();
+    for (const event of outboundHandsetEslCall(callId, "1001", "030 9876543")) await esl.emit(event);
+    const events = await eventually("three events", async () => {
+      const found = await harness.callEvents((e) => e.callId === callId);
+      return found.length >= 3 && found;
+    });
+    expect(events.map((e) => e.state)).toEqual([CallState.RINGING, CallState.ANSWERED, CallState.ENDED]);
+    for (const event of events) {
+      expect(event).toMatchObject({ direction: CallDirection.OUTBOUND, extension: "1001", userIds: [userId] });
+      expect(event.callee).toMatchObject({ raw: "030 9876543", e164: "+49309876543" });
+    }
+  });
+
+  it("learns an extension assigned while its notification connection was down", async () => {
+    await eventually("auth", () => esl.live.length > 0);
+    const colleague = randomUUID();
+    // Cut the supervisor's LISTEN connection: the assignment's NOTIFY reaches nobody,
+    // and only the listener's catch-up after reconnecting can tell the replica.
+    const { rows } = await sql<{ cut: boolean }>`SELECT pg_terminate_backend(pid) AS cut FROM pg_stat_activity
+      WHERE datname = current_database() AND query = ${`LISTEN "${EXTENSIONS_CHANGED}"`}`.execute(harness.database.db);
+    expect(rows.length).toBeGreaterThan(0);
+    await harness.connections.assignExtension({ userId: colleague, connectionId, extension: "1002" }, await harness.admin());
+    const events = await eventually("the ring at 1002 with its user", async () => {
+      const callId = randomUUID();
+      for (const event of inboundEslCall(callId, "030 1234567", "1002")) await esl.emit(event);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const found = await harness.callEvents((e) => e.callId === callId && e.state === CallState.RINGING);
+      return found[0]?.userIds.length ? found : false;
+    });
+    expect(events[0]).toMatchObject({ extension: "1002", userIds: [colleague] });
   });
 
   it("places Dial with bgapi originate: the extension first, then the number in the configured context", async () => {

@@ -19,8 +19,9 @@ export type CallSignal =
       direction?: "inbound" | "outbound";
       /**
        * The endpoint placing the call, when the PBX says (AMI: the dialling
-       * channel, or the ringing channel's connected line). A call from one of
-       * the tenant's extensions to a trunk is that extension's outbound call.
+       * channel, or the ringing channel's connected line; ESL: the leg's
+       * Caller-Username). A call from one of the tenant's extensions to a
+       * trunk is that extension's outbound call.
        */
       from?: string;
     }

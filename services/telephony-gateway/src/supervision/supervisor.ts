@@ -103,7 +103,11 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
       log,
     });
     const route = serveOriginate(options.nc, options.routePrefix, connectionId, (request) => runner.originate(request));
-    held.set(connectionId, { tenantId, runner, route, context });
+    const entry: Held = { tenantId, runner, route, context };
+    held.set(connectionId, entry);
+    // An extension assigned while this connection was being loaded notified
+    // before it was held here: read the map once more now that it is.
+    void refreshContext(connectionId, entry).catch(() => {});
     log.info({ event: "connection.acquired", connectionId, replica: leases.owner }, "holding PBX connection");
   };
 
@@ -167,8 +171,10 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
       options.databaseUrl,
       EXTENSIONS_CHANGED,
       (connectionId) => {
-        const entry = held.get(connectionId);
-        if (entry) void refreshContext(connectionId, entry).catch(() => {});
+        // "" is the listener's wake-up once it is (again) listening: a change
+        // made before then reached nobody, so every held context is reread.
+        const targets = connectionId === "" ? [...held] : [[connectionId, held.get(connectionId)] as const];
+        for (const [id, entry] of targets) if (entry) void refreshContext(id, entry).catch(() => {});
       },
       { log, applicationName: "telephony-gateway" },
     ),

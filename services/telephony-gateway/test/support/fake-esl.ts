@@ -129,3 +129,21 @@ export function inboundEslCall(callUuid: string, caller: string, extension: stri
     { "Event-Name": "CHANNEL_HANGUP_COMPLETE", ...aLeg, "Hangup-Cause": "NORMAL_CLEARING" },
   ];
 }
+
+/**
+ * The channel events FreeSWITCH sends when the phone at `extension` dials
+ * `number` out through a gateway, presenting the company's caller id,
+ * answered and hung up.
+ */
+export function outboundHandsetEslCall(callUuid: string, extension: string, number: string, presented = "+49301110000"): Record<string, string>[] {
+  const phone = { "Unique-ID": callUuid, "Channel-Call-UUID": callUuid, "Channel-Name": `sofia/internal/${extension}@10.0.0.2` };
+  const gateway = { "Unique-ID": `${callUuid}-b`, "Channel-Call-UUID": callUuid, "Channel-Name": `sofia/gateway/provider/${number}` };
+  return [
+    { "Event-Name": "CHANNEL_CREATE", ...phone, "Call-Direction": "inbound", "Caller-Username": extension, "Caller-Caller-ID-Number": extension, "Caller-Destination-Number": number },
+    { "Event-Name": "CHANNEL_CREATE", ...gateway, "Call-Direction": "outbound", "Caller-Username": extension, "Caller-Caller-ID-Number": presented, "Caller-Destination-Number": number },
+    { "Event-Name": "CHANNEL_ANSWER", ...gateway, "Call-Direction": "outbound" },
+    { "Event-Name": "CHANNEL_ANSWER", ...phone, "Call-Direction": "inbound" },
+    { "Event-Name": "CHANNEL_HANGUP_COMPLETE", ...gateway, "Hangup-Cause": "NORMAL_CLEARING" },
+    { "Event-Name": "CHANNEL_HANGUP_COMPLETE", ...phone, "Hangup-Cause": "NORMAL_CLEARING" },
+  ];
+}

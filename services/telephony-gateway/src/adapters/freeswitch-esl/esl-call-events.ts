@@ -19,6 +19,11 @@ export function eslSignal(event: Readonly<Record<string, string>>, time = new Da
         extension: event["caller-destination-number"] ?? "",
         caller: event["caller-caller-id-number"] ?? "",
         callee: event["caller-destination-number"] ?? "",
+        // The leg's caller profile is copied from the A-leg, so on a leg
+        // towards a gateway Caller-Username is the phone that dialled (its
+        // directory user, the extension), even when the caller id presented
+        // outside is the company's number.
+        from: event["caller-username"] || event["caller-caller-id-number"] || undefined,
         time,
       };
     case "CHANNEL_ANSWER":
