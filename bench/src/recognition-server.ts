@@ -7,13 +7,13 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
-import { Redis } from "ioredis";
 import { createAuthHook, createTokenVerifier } from "@switchboard/authz";
 import { createKeyring, localKeyWrapper } from "@switchboard/crypto";
 import { withTenant } from "@switchboard/db";
 import { createTestDatabase } from "@switchboard/db/testing";
 import { serve, silentLogger } from "@switchboard/rpc";
 import { createLookupCache } from "../../services/recognition/src/cache/lookup-cache.js";
+import { openCacheRedis } from "../../services/recognition/src/cache/redis-connection.js";
 import type { RecognitionDeps } from "../../services/recognition/src/deps.js";
 import { createRegionCache } from "../../services/recognition/src/lookup/region-cache.js";
 import { dataSourceService } from "../../services/recognition/src/rpc/data-source-service.js";
@@ -32,7 +32,7 @@ const recordCount = options.records ?? 1_000;
 const cacheTtlMs = options.cacheTtlMs ?? 600_000;
 
 const database = await createTestDatabase<RecognitionDatabase>({ migrationsFolder: fileURLToPath(new URL("../../services/recognition/migrations/", import.meta.url)), name: "bench_recognition" });
-const redis = new Redis(process.env.REDIS_URL!, { maxRetriesPerRequest: 0, enableOfflineQueue: false, commandTimeout: 2_000 });
+const redis = openCacheRedis(process.env.REDIS_URL!);
 await new Promise<void>((resolve) => redis.once("ready", () => resolve()));
 const prefix = `bench:recognition:${randomBytes(4).toString("hex")}:`;
 const deps: RecognitionDeps = {

@@ -8,7 +8,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
-import { Redis } from "ioredis";
 import { createAuthHook, createTokenVerifier } from "@switchboard/authz";
 import { createKeyring, localKeyWrapper } from "@switchboard/crypto";
 import { withTenant } from "@switchboard/db";
@@ -16,6 +15,7 @@ import { createTestDatabase } from "@switchboard/db/testing";
 import { connectEvents, ensureStream } from "@switchboard/events";
 import { openChannel, serve, silentLogger } from "@switchboard/rpc";
 import { createLookupCache } from "../../services/recognition/src/cache/lookup-cache.js";
+import { openCacheRedis } from "../../services/recognition/src/cache/redis-connection.js";
 import type { RecognitionDeps } from "../../services/recognition/src/deps.js";
 import { createRegionCache } from "../../services/recognition/src/lookup/region-cache.js";
 import { recognitionPolicies } from "../../services/recognition/src/rpc/policies.js";
@@ -45,7 +45,7 @@ const tag = randomBytes(4).toString("hex");
 
 // recognition
 const recognitionDb = await createTestDatabase<RecognitionDatabase>({ migrationsFolder: fileURLToPath(new URL("../../services/recognition/migrations/", import.meta.url)), name: "bench_sp_recognition" });
-const redis = new Redis(process.env.REDIS_URL!, { maxRetriesPerRequest: 0, enableOfflineQueue: false, commandTimeout: 2_000 });
+const redis = openCacheRedis(process.env.REDIS_URL!);
 await new Promise<void>((resolve) => redis.once("ready", () => resolve()));
 const prefix = `bench:screenpop:${tag}:`;
 const recognitionDeps: RecognitionDeps = {

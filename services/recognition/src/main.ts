@@ -7,7 +7,7 @@ import { startDebugLogging } from "@switchboard/debug-sessions";
 import { connectEvents, ensureStream, pingEvents, startOutboxRelay, startProcessedEventPruning, domainStream } from "@switchboard/events";
 import { onShutdown, openChannel, serve } from "@switchboard/rpc";
 import { createLogger, startTelemetry } from "@switchboard/telemetry";
-import { Redis } from "ioredis";
+import { openCacheRedis } from "./cache/redis-connection.js";
 import { createLookupCache } from "./cache/lookup-cache.js";
 import { persistenceProblem } from "./cache/redis-persistence.js";
 import { RecognitionConfig } from "./config.js";
@@ -26,9 +26,7 @@ const telemetry = startTelemetry({ serviceName: "recognition", otlpEndpoint: con
 const log = createLogger({ service: "recognition", level: config.LOG_LEVEL });
 
 const db = openDatabase<RecognitionDatabase>(config.DATABASE_URL, { applicationName: "recognition", maxConnections: 20, log });
-// No offline queue and no retries: a lookup must learn at once that Redis is
-// away and ask Postgres; commandTimeout bounds what a hung server can hold.
-const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 0, enableOfflineQueue: false, commandTimeout: 2_000 });
+const redis = openCacheRedis(config.REDIS_URL);
 redis.on("error", (error: Error) => log.warn({ event: "redis.error", reason: error.message }));
 await new Promise<void>((resolve) => (redis.status === "ready" ? resolve() : redis.once("ready", () => resolve())));
 const persistence = await persistenceProblem(redis);

@@ -1,7 +1,8 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
+import { openCacheRedis } from "../../src/cache/redis-connection.js";
 import { createAuthHook, createTokenVerifier } from "@switchboard/authz";
 import { createKeyring, localKeyWrapper } from "@switchboard/crypto";
 import { withTenant } from "@switchboard/db";
@@ -57,7 +58,8 @@ export interface HarnessOptions {
 /** The recognition service on its own database, a random Redis prefix and a test signing key. */
 export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const database = await createTestDatabase<RecognitionDatabase>({ migrationsFolder, name: options.name });
-  const redis = new Redis(options.redisUrl ?? process.env.REDIS_URL!, { maxRetriesPerRequest: 0, enableOfflineQueue: false, lazyConnect: true });
+  // The service's own connection settings, so the cache and outage tests exercise them.
+  const redis = openCacheRedis(options.redisUrl ?? process.env.REDIS_URL!, { lazyConnect: true });
   redis.on("error", () => {});
   await redis.connect();
   const prefix = `rtest:${randomBytes(6).toString("hex")}:`;
