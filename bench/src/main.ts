@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { figures, withBaselines, type Figure } from "./figures/catalogue.js";
 import { medianOf, type Measurement } from "./measure.js";
 import { prepareFixtures } from "./fixtures.js";
+import { cpuProfileFlags } from "./figures/server-process.js";
 import { writeResults } from "./report.js";
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
@@ -38,7 +39,7 @@ async function startEchoServer(): Promise<{ target: string; bareTarget: string; 
 
 async function measureOnce(figure: Figure, args: Record<string, string>): Promise<Measurement> {
   const request = JSON.stringify({ operation: figure.operation, args, concurrency: figure.concurrency, warmupMs, durationMs });
-  const [command, commandArgs] = pinned(1, ["--import", "tsx", here("./load-worker.ts"), request]);
+  const [command, commandArgs] = pinned(1, [...cpuProfileFlags(), "--import", "tsx", here("./load-worker.ts"), request]);
   const child = spawn(command, commandArgs, { stdio: ["ignore", "pipe", "inherit"] });
   let output = "";
   child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));

@@ -12,11 +12,14 @@ export interface ServerProcess {
 }
 
 /** Runs `script` (relative to bench/src/) under tsx and waits for its first line on stdout. */
+/** BENCH_CPU_PROFILE=<folder>: a bench process writes a V8 CPU profile there when it exits. */
+export function cpuProfileFlags(): string[] {
+  return process.env.BENCH_CPU_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : [];
+}
+
 export async function startServerProcess(script: string, args: string[], what: string, timeoutMs = 120_000): Promise<ServerProcess> {
   const path = fileURLToPath(new URL(`../${script}`, import.meta.url));
-  // BENCH_CPU_PROFILE=<folder>: the server writes a V8 CPU profile there when it stops.
-  const profile = process.env.BENCH_CPU_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : [];
-  const command = [...profile, "--import", "tsx", path, ...args];
+  const command = [...cpuProfileFlags(), "--import", "tsx", path, ...args];
   const pinned = spawnSync("taskset", ["-c", "0", "true"]).status === 0;
   const stdio: ["ignore", "pipe", "inherit"] = ["ignore", "pipe", "inherit"];
   const child = pinned ? spawn("taskset", ["-c", "0", process.execPath, ...command], { stdio }) : spawn(process.execPath, command, { stdio });
