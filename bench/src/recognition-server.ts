@@ -14,6 +14,7 @@ import { createTestDatabase } from "@switchboard/db/testing";
 import { serve, silentLogger } from "@switchboard/rpc";
 import { createLookupCache } from "../../services/recognition/src/cache/lookup-cache.js";
 import { openCacheRedis } from "../../services/recognition/src/cache/redis-connection.js";
+import { openMatchReader } from "../../services/recognition/src/store/match-reader.js";
 import type { RecognitionDeps } from "../../services/recognition/src/deps.js";
 import { createRegionCache } from "../../services/recognition/src/lookup/region-cache.js";
 import { dataSourceService } from "../../services/recognition/src/rpc/data-source-service.js";
@@ -37,6 +38,7 @@ await new Promise<void>((resolve) => redis.once("ready", () => resolve()));
 const prefix = `bench:recognition:${randomBytes(4).toString("hex")}:`;
 const deps: RecognitionDeps = {
   db: database.db,
+  matches: openMatchReader(database.url),
   keyring: createKeyring({ wrapper: localKeyWrapper(randomBytes(32).toString("base64")) }),
   cache: createLookupCache({ redis, prefix, ttlMs: cacheTtlMs, negativeTtlMs: cacheTtlMs }),
   regions: createRegionCache(),
@@ -90,6 +92,7 @@ process.on("SIGTERM", () => {
     for await (const batch of redis.scanStream({ match: `${prefix}*`, count: 1_000 }) as AsyncIterable<string[]>) keys.push(...batch);
     for (let at = 0; at < keys.length; at += 1_000) await redis.unlink(...keys.slice(at, at + 1_000));
     redis.disconnect();
+    await deps.matches.close();
     await database.destroy();
     process.exit(0);
   })();

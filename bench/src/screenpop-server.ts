@@ -16,6 +16,7 @@ import { connectEvents, ensureStream } from "@switchboard/events";
 import { openChannel, serve, silentLogger } from "@switchboard/rpc";
 import { createLookupCache } from "../../services/recognition/src/cache/lookup-cache.js";
 import { openCacheRedis } from "../../services/recognition/src/cache/redis-connection.js";
+import { openMatchReader } from "../../services/recognition/src/store/match-reader.js";
 import type { RecognitionDeps } from "../../services/recognition/src/deps.js";
 import { createRegionCache } from "../../services/recognition/src/lookup/region-cache.js";
 import { recognitionPolicies } from "../../services/recognition/src/rpc/policies.js";
@@ -50,6 +51,7 @@ await new Promise<void>((resolve) => redis.once("ready", () => resolve()));
 const prefix = `bench:screenpop:${tag}:`;
 const recognitionDeps: RecognitionDeps = {
   db: recognitionDb.db,
+  matches: openMatchReader(recognitionDb.url),
   keyring: createKeyring({ wrapper: localKeyWrapper(randomBytes(32).toString("base64")) }),
   cache: createLookupCache({ redis, prefix, ttlMs: 600_000, negativeTtlMs: 600_000 }),
   regions: createRegionCache(),
@@ -144,6 +146,7 @@ process.on("SIGTERM", () => {
     if (keys.length > 0) await redis.unlink(...keys);
     redis.disconnect();
     await screenpopDb.destroy();
+    await recognitionDeps.matches.close();
     await recognitionDb.destroy();
     process.exit(0);
   })();

@@ -2,14 +2,13 @@ import { KeyDestroyedError } from "@switchboard/crypto";
 import { withTenant } from "@switchboard/db";
 import { metrics } from "@opentelemetry/api";
 import type { Transaction } from "kysely";
-import { sql } from "kysely";
 import type { CachedMatch } from "../cache/lookup-cache.js";
 import type { RecognitionDeps } from "../deps.js";
 import { splitFields } from "../domain/field-config.js";
 import { normalizeNumber } from "../domain/phone-number.js";
 import { decodePayload } from "../domain/sync-record.js";
 import { payloadAad, sourceScope } from "../store/record-crypto.js";
-import { findMatches } from "../store/records.js";
+import { isStatementTimeout } from "../store/match-reader.js";
 import type { RecognitionDatabase } from "../store/schema.js";
 import { findDefaultRegion } from "../store/tenant-settings.js";
 
@@ -46,7 +45,12 @@ export async function lookupNumber(deps: RecognitionDeps, tenantId: string, raw:
     timer = setTimeout(() => resolve("late"), Math.max(0, deadline - Date.now()));
   });
   try {
-    const answer = await Promise.race([recognize(deps, tenantId, raw, deadline), late]);
+    // The read's statement timeout is the deadline too, and may fire first.
+    const answered = recognize(deps, tenantId, raw, deadline).catch((error: unknown) => {
+      if (isStatementTimeout(error)) return "late" as const;
+      throw error;
+    });
+    const answer = await Promise.race([answered, late]);
     if (answer !== "late") return answer;
     lateLookups.add(1);
     deps.log.warn({ event: "lookup.deadline_passed", tenantId }, "lookup could not finish within its deadline: answered not recognised");
@@ -86,7 +90,7 @@ async function recognize(deps: RecognitionDeps, tenantId: string, raw: string, d
   const cached = await deps.cache.read(tenantId, numberIndex, Math.min(deps.cacheTimeoutMs, Math.max(1, deadline - Date.now())));
   if (cached.kind === "unknown") return notRecognized(e164);
   if (cached.kind === "hit") {
-    const matches = await openCached(deps, tenantId, cached.matches);
+    const matches = await openMatches(deps, tenantId, cached.matches, "all-or-nothing");
     if (matches) return { recognized: matches.length > 0, normalizedNumber: e164!, matches };
     // A match's key was destroyed (its source was deleted meanwhile): the entry is stale.
     await deps.cache.remove(tenantId, [numberIndex]).catch(() => {});
@@ -96,20 +100,18 @@ async function recognize(deps: RecognitionDeps, tenantId: string, raw: string, d
     deps.log.warn({ event: "lookup.cache_unavailable", tenantId, reason: cached.reason }, "cache failed or was slow: answering from Postgres");
   }
 
-  const stored = await withTenant(deps.db, tenantId, async (trx) => {
-    // Postgres gets what is left of the deadline, and not a moment more.
-    await sql`select set_config('statement_timeout', ${String(Math.max(1, deadline - Date.now()))}, true)`.execute(trx);
-    const rows = await findMatches(trx, tenantId, numberIndex!);
-    const cachedRows: CachedMatch[] = rows.map((row) => ({ sourceId: row.source_id, priority: row.priority, displayFields: row.display_fields, scriptFields: row.script_fields, recordKey: row.record_key, payload: row.payload }));
-    return { cachedRows, matches: await openStored(deps, trx, tenantId, cachedRows) };
-  });
+  // Postgres gets what is left of the deadline, and not a moment more.
+  const rows = await deps.matches.find(tenantId, numberIndex, deadline - Date.now());
+  const cachedRows: CachedMatch[] = rows.map((row) => ({ sourceId: row.source_id, priority: row.priority, displayFields: row.display_fields, scriptFields: row.script_fields, recordKey: row.record_key, payload: row.payload }));
+  // A record of a source deleted since the read: erased, so not a match (and not cached).
+  const matches = (await openMatches(deps, tenantId, cachedRows, "skip-erased")) ?? [];
   if (cached.kind !== "unavailable" && Date.now() < deadline) {
     const block = cached.kind === "miss" ? cached.block : undefined;
-    await deps.cache.fill(tenantId, numberIndex, stored.cachedRows, Math.min(deps.cacheTimeoutMs, Math.max(1, deadline - Date.now())), block).catch((error: Error) => {
+    await deps.cache.fill(tenantId, numberIndex, cachedRows, Math.min(deps.cacheTimeoutMs, Math.max(1, deadline - Date.now())), block).catch((error: Error) => {
       deps.log.warn({ event: "lookup.cache_fill_failed", tenantId, reason: error.message });
     });
   }
-  return { recognized: stored.matches.length > 0, normalizedNumber: e164!, matches: stored.matches };
+  return { recognized: matches.length > 0, normalizedNumber: e164!, matches };
 }
 
 function toMatch(match: CachedMatch, plaintext: string): FoundMatch {
@@ -118,12 +120,17 @@ function toMatch(match: CachedMatch, plaintext: string): FoundMatch {
   return { dataSourceId: match.sourceId, externalId: payload.externalId, priority: match.priority, displayFields, scriptParams };
 }
 
-/** Decrypts a cache hit; undefined when an entry must be dropped (its source's key is gone). */
-async function openCached(deps: RecognitionDeps, tenantId: string, matches: CachedMatch[]): Promise<FoundMatch[] | undefined> {
+/**
+ * Decrypts matches with the data keys in memory, or in one transaction that
+ * fetches the missing keys. A match whose source's key was destroyed is left
+ * out ("skip-erased", a fresh read) or makes the answer undefined
+ * ("all-or-nothing", a cache entry that must be dropped).
+ */
+async function openMatches(deps: RecognitionDeps, tenantId: string, matches: CachedMatch[], erased: "skip-erased" | "all-or-nothing"): Promise<FoundMatch[] | undefined> {
   const plaintexts = matches.map((m) => deps.keyring.decryptCached(tenantId, sourceScope(m.sourceId), m.payload, payloadAad(m.sourceId, m.recordKey)));
   if (plaintexts.every((p) => p !== undefined)) return matches.map((m, i) => toMatch(m, plaintexts[i]!));
   try {
-    return await withTenant(deps.db, tenantId, (trx) => openStored(deps, trx, tenantId, matches, true));
+    return await withTenant(deps.db, tenantId, (trx) => openStored(deps, trx, tenantId, matches, erased === "all-or-nothing"));
   } catch (error) {
     if (error instanceof KeyDestroyedError) return undefined;
     throw error;

@@ -136,24 +136,3 @@ export async function sourceDigest(trx: Trx, tenantId: string, sourceId: string)
     from recognition_record where tenant_id = ${tenantId} and source_id = ${sourceId}`.execute(trx);
   return { digest: rows[0]!.digest, count: Number(rows[0]!.count) };
 }
-
-export interface StoredMatch {
-  source_id: string;
-  priority: number;
-  display_fields: string[];
-  script_fields: string[];
-  record_key: Buffer;
-  payload: Buffer;
-}
-
-/** Every record with this number, in match order: source priority, then source name, then record. */
-export async function findMatches(trx: Trx, tenantId: string, numberIndex: Buffer): Promise<StoredMatch[]> {
-  const { rows } = await sql<StoredMatch>`
-    select s.id as source_id, s.priority, s.display_fields, s.script_fields, r.record_key, r.payload
-    from record_number n
-    join recognition_record r on r.tenant_id = n.tenant_id and r.source_id = n.source_id and r.record_key = n.record_key
-    join data_source s on s.tenant_id = n.tenant_id and s.id = n.source_id
-    where n.tenant_id = ${tenantId} and n.number_index = ${numberIndex}
-    order by s.priority, s.name, s.id, r.record_key`.execute(trx);
-  return rows;
-}

@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import type { Redis } from "ioredis";
 import { openCacheRedis } from "../../src/cache/redis-connection.js";
+import { openMatchReader } from "../../src/store/match-reader.js";
 import { createAuthHook, createTokenVerifier } from "@switchboard/authz";
 import { createKeyring, localKeyWrapper } from "@switchboard/crypto";
 import { withTenant } from "@switchboard/db";
@@ -65,6 +66,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const prefix = `rtest:${randomBytes(6).toString("hex")}:`;
   const deps: RecognitionDeps = {
     db: database.db,
+    matches: openMatchReader(database.url),
     keyring: createKeyring({ wrapper: localKeyWrapper(randomBytes(32).toString("base64")) }),
     cache: createLookupCache({ redis, prefix, ttlMs: 60_000, negativeTtlMs: 30_000 }),
     regions: createRegionCache(),
@@ -121,6 +123,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
       if (keys.length > 0) await redis.unlink(...keys).catch(() => {});
       redis.disconnect();
       deps.keyring.clear();
+      await deps.matches.close();
       await database.destroy();
     },
   };

@@ -6,7 +6,6 @@ import { fileURLToPath } from "node:url";
 import { toBinary, create } from "@bufbuild/protobuf";
 import { timestampNow } from "@bufbuild/protobuf/wkt";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
-import { Redis } from "ioredis";
 import { createAuthHook, createRevocationList, createTokenVerifier } from "@switchboard/authz";
 import { createKeyring, localKeyWrapper } from "@switchboard/crypto";
 import { withTenant } from "@switchboard/db";
@@ -19,6 +18,8 @@ import { ScriptService } from "@switchboard/proto/switchboard/screenpop/v1/scrip
 import { CallDirection, CallEventSchema, CallState } from "@switchboard/proto/switchboard/telephony/v1/events_pb";
 import { createClient, openChannel, serve, silentLogger, type Channel, type RunningServer } from "@switchboard/rpc";
 import { createLookupCache } from "../../../recognition/src/cache/lookup-cache.js";
+import { openCacheRedis } from "../../../recognition/src/cache/redis-connection.js";
+import { openMatchReader } from "../../../recognition/src/store/match-reader.js";
 import { createRegionCache } from "../../../recognition/src/lookup/region-cache.js";
 import { dataSourceService } from "../../../recognition/src/rpc/data-source-service.js";
 import { recognitionPolicies } from "../../../recognition/src/rpc/policies.js";
@@ -60,11 +61,12 @@ export async function startHarness(name: string, options: { heartbeatMs?: number
 
   // Recognition, real, in-process.
   const recognitionDb = await createTestDatabase<any>({ migrationsFolder: recognitionMigrations, name: `${name}_recognition` });
-  const redis = new Redis(process.env.REDIS_URL!, { maxRetriesPerRequest: 0, enableOfflineQueue: false });
+  const redis = openCacheRedis(process.env.REDIS_URL!);
   redis.on("error", () => {});
   const prefix = `sptest:${tag}:`;
   const recognitionDeps = {
     db: recognitionDb.db,
+    matches: openMatchReader(recognitionDb.url),
     keyring: createKeyring({ wrapper: localKeyWrapper(randomBytes(32).toString("base64")) }),
     cache: createLookupCache({ redis, prefix, ttlMs: 60_000, negativeTtlMs: 1_000 }),
     regions: createRegionCache(),
@@ -173,6 +175,7 @@ export async function startHarness(name: string, options: { heartbeatMs?: number
       if (keys.length > 0) await redis.unlink(...keys).catch(() => {});
       redis.disconnect();
       recognitionDeps.keyring.clear();
+      await recognitionDeps.matches.close();
       await recognitionDb.destroy();
       await database.destroy();
     },
