@@ -107,7 +107,9 @@ async function recognize(deps: RecognitionDeps, tenantId: string, raw: string, d
   const matches = (await openMatches(deps, tenantId, cachedRows, "skip-erased")) ?? [];
   if (cached.kind !== "unavailable" && Date.now() < deadline) {
     const block = cached.kind === "miss" ? cached.block : undefined;
-    await deps.cache.fill(tenantId, numberIndex, cachedRows, Math.min(deps.cacheTimeoutMs, Math.max(1, deadline - Date.now())), block).catch((error: Error) => {
+    // Not awaited: the caller has its answer, and the next command on the
+    // cache's one connection (say, the repeat's GET) is served after this SET.
+    void deps.cache.fill(tenantId, numberIndex, cachedRows, Math.min(deps.cacheTimeoutMs, Math.max(1, deadline - Date.now())), block).catch((error: Error) => {
       deps.log.warn({ event: "lookup.cache_fill_failed", tenantId, reason: error.message });
     });
   }
