@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { randomUUID } from "node:crypto";
-import { sql } from "kysely";
 import { openDatabase, withTenant } from "@switchboard/db";
 import { Code } from "@switchboard/rpc";
 import { lookupNumber } from "../src/lookup/lookup-number.js";
 import { createRegionCache } from "../src/lookup/region-cache.js";
 import type { RecognitionDatabase } from "../src/store/schema.js";
-import { seedTenant, startHarness, syncOnce, type Harness } from "./support/harness.js";
+import { holdTableLock, seedTenant, startHarness, syncOnce, type Harness } from "./support/harness.js";
 import { failure } from "./support/rpc-failure.js";
 
 let h: Harness;
@@ -149,18 +148,11 @@ describe("the deadline", () => {
     const index = await withTenant(h.database.db, seeded.tenantId, (trx) => h.deps.keyring.blindIndex(trx, seeded.tenantId, number));
     await h.deps.cache.remove(seeded.tenantId, [index]);
     // Another transaction holds a lock every read of the numbers must wait for, for 1.5 s.
-    let locked!: () => void;
-    const holding = new Promise<void>((resolve) => (locked = resolve));
-    const blocker = h.database.db.transaction().execute(async (trx) => {
-      await sql`lock table record_number in access exclusive mode`.execute(trx);
-      locked();
-      await new Promise((r) => setTimeout(r, 1_500));
-    });
-    await holding;
+    const lock = await holdTableLock(h, "record_number", 1_500);
     const started = Date.now();
     const answer = await lookupNumber(h.deps, seeded.tenantId, number, started + 300);
     const waited = Date.now() - started;
-    await blocker;
+    await lock.released;
     expect(answer).toEqual({ recognized: false, normalizedNumber: "", matches: [] });
     expect(waited).toBeGreaterThanOrEqual(295);
     expect(waited).toBeLessThan(450);

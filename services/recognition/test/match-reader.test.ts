@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sql } from "kysely";
 import { withTenant } from "@switchboard/db";
 import { isStatementTimeout, openMatchReader, type MatchReader } from "../src/store/match-reader.js";
-import { seedTenant, startHarness, syncOnce, type Harness } from "./support/harness.js";
+import { holdTableLock, seedTenant, startHarness, syncOnce, type Harness } from "./support/harness.js";
 
 let h: Harness;
 // One connection, so every test after the first reuses the one a previous test left behind.
@@ -39,19 +38,12 @@ describe("the cache-miss read", () => {
     const a = await seedTenant(h);
     await syncOnce(h, a, { full: true, upserts: [{ externalId: "a-1", phoneNumbers: [number], fields: { name: "Ada" } }] });
     const index = await indexOf(a.tenantId);
-    let locked!: () => void;
-    const holding = new Promise<void>((resolve) => (locked = resolve));
-    const blocker = h.database.db.transaction().execute(async (trx) => {
-      await sql`lock table record_number in access exclusive mode`.execute(trx);
-      locked();
-      await new Promise((r) => setTimeout(r, 1_000));
-    });
-    await holding;
+    const lock = await holdTableLock(h, "record_number", 1_000);
     const started = Date.now();
     const error = await reader.find(a.tenantId, index, 150).catch((e: unknown) => e);
     expect(isStatementTimeout(error)).toBe(true);
     expect(Date.now() - started).toBeLessThan(900);
-    await blocker;
+    await lock.released;
     expect(await reader.find(a.tenantId, index, 1_000)).toHaveLength(1);
   });
 

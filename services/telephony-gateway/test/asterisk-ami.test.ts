@@ -104,10 +104,7 @@ describe("inbound calls", () => {
     await eventually("login", () => ami.live.length > 0);
     const callId = `1700000000.${Math.floor(Math.random() * 1e6)}`;
     for (const event of inboundCall(callId, "0356990230", "1001")) await ami.emit(event);
-    const events = await eventually("three events", async () => {
-      const found = await harness.callEvents((e) => e.callId === callId);
-      return found.length >= 3 && found;
-    });
+    const events = await harness.wholeCall(callId);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect((await harness.callEvents((e) => e.callId === callId)).length).toBe(3);
     expect(events.map((e) => e.state)).toEqual([CallState.RINGING, CallState.ANSWERED, CallState.ENDED]);
@@ -121,15 +118,7 @@ describe("inbound calls", () => {
   it("reports a number dialled from the handset as the extension's OUTBOUND call, not a ring at the trunk", async () => {
     const callId = `1700000002.${Math.floor(Math.random() * 1e6)}`;
     for (const event of outboundHandsetCall(callId, "1001", "0356990230")) await ami.emit(event);
-    const events = await eventually("three events", async () => {
-      const found = await harness.callEvents((e) => e.callId === callId);
-      return found.length >= 3 && found;
-    });
-    expect(events.map((e) => e.state)).toEqual([CallState.RINGING, CallState.ANSWERED, CallState.ENDED]);
-    for (const event of events) {
-      expect(event).toMatchObject({ direction: CallDirection.OUTBOUND, extension: "1001", userIds: [userId] });
-      expect(event.callee).toMatchObject({ raw: "0356990230", e164: "+31356990230" });
-    }
+    await harness.expectOutboundHandsetCall(callId, "1001", userId, { raw: "0356990230", e164: "+31356990230" });
   });
 
   it("recognises a ring from Newstate ChannelState 5 alone, caller in ConnectedLineNum", async () => {
@@ -153,10 +142,7 @@ describe("inbound calls", () => {
     } finally {
       ami.splitWrites = false;
     }
-    const events = await eventually("three events", async () => {
-      const found = await harness.callEvents((e) => e.callId === callId);
-      return found.length >= 3 && found;
-    });
+    const events = await harness.wholeCall(callId);
     expect(events[0]?.caller?.e164).toBe("+31612345678");
   });
 });

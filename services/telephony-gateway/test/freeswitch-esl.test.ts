@@ -64,10 +64,7 @@ describe("FreeSWITCH event socket", () => {
     } finally {
       esl.splitWrites = false;
     }
-    const events = await eventually("three events", async () => {
-      const found = await harness.callEvents((e) => e.callId === callId);
-      return found.length >= 3 && found;
-    });
+    const events = await harness.wholeCall(callId);
     expect(events.map((e) => e.state)).toEqual([CallState.RINGING, CallState.ANSWERED, CallState.ENDED]);
     expect(events[0]).toMatchObject({ direction: CallDirection.INBOUND, extension: "1001", userIds: [userId] });
     expect(events[0]?.caller).toMatchObject({ raw: "030 1234567", e164: "+49301234567" });
@@ -77,15 +74,7 @@ describe("FreeSWITCH event socket", () => {
     await eventually("auth", () => esl.live.length > 0);
     const callId = randomUUID();
     for (const event of outboundHandsetEslCall(callId, "1001", "030 9876543")) await esl.emit(event);
-    const events = await eventually("three events", async () => {
-      const found = await harness.callEvents((e) => e.callId === callId);
-      return found.length >= 3 && found;
-    });
-    expect(events.map((e) => e.state)).toEqual([CallState.RINGING, CallState.ANSWERED, CallState.ENDED]);
-    for (const event of events) {
-      expect(event).toMatchObject({ direction: CallDirection.OUTBOUND, extension: "1001", userIds: [userId] });
-      expect(event.callee).toMatchObject({ raw: "030 9876543", e164: "+49309876543" });
-    }
+    await harness.expectOutboundHandsetCall(callId, "1001", userId, { raw: "030 9876543", e164: "+49309876543" });
   });
 
   it("learns an extension assigned while its notification connection was down", async () => {

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
+import { sql } from "kysely";
 import type { Redis } from "ioredis";
 import { openCacheRedis } from "../../src/cache/redis-connection.js";
 import { openMatchReader } from "../../src/store/match-reader.js";
@@ -181,4 +182,21 @@ export async function countRows(h: Harness, tenantId: string, sourceId?: string)
       tenant_settings: await count("tenant_settings"),
     };
   });
+}
+
+/**
+ * Holds `lock table <table> in access exclusive mode` in another transaction
+ * for `ms`: every read of the table waits. Resolves once the lock is held;
+ * `released` settles when it is let go.
+ */
+export async function holdTableLock(h: Harness, table: "record_number", ms: number): Promise<{ released: Promise<void> }> {
+  let locked!: () => void;
+  const holding = new Promise<void>((resolve) => (locked = resolve));
+  const released = h.database.db.transaction().execute(async (trx) => {
+    await sql`lock table ${sql.table(table)} in access exclusive mode`.execute(trx);
+    locked();
+    await new Promise((r) => setTimeout(r, ms));
+  });
+  await holding;
+  return { released };
 }

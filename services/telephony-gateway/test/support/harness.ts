@@ -1,3 +1,4 @@
+import { expect } from "vitest";
 import { randomBytes, randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { fromBinary } from "@bufbuild/protobuf";
@@ -7,7 +8,7 @@ import { createKeyring, localKeyWrapper, type Keyring } from "@switchboard/crypt
 import { withTenant } from "@switchboard/db";
 import { createTestDatabase, type TestDatabase } from "@switchboard/db/testing";
 import { connectEvents, ensureStream, type EventsConnection } from "@switchboard/events";
-import { CallEventSchema, type CallEvent } from "@switchboard/proto/switchboard/telephony/v1/events_pb";
+import { CallDirection, CallEventSchema, CallState, type CallEvent } from "@switchboard/proto/switchboard/telephony/v1/events_pb";
 import { PbxConnectionService } from "@switchboard/proto/switchboard/telephony/v1/pbx_connections_pb";
 import { TelephonyService } from "@switchboard/proto/switchboard/telephony/v1/telephony_pb";
 import { createClient, openChannel, serve, silentLogger, type Channel, type RunningServer } from "@switchboard/rpc";
@@ -154,6 +155,24 @@ export class Harness {
   }
 
   /** Every call event in this file's stream, in stream order. */
+  /** Waits until a call's RINGING, ANSWERED and ENDED (or any three events) are on the stream. */
+  wholeCall(callId: string): Promise<CallEvent[]> {
+    return eventually("three events", async () => {
+      const found = await this.callEvents((e) => e.callId === callId);
+      return found.length >= 3 && found;
+    });
+  }
+
+  /** A call dialled from the handset at `extension` is, in every state, that extension's OUTBOUND call to `callee` for `userId`. */
+  async expectOutboundHandsetCall(callId: string, extension: string, userId: string, callee: { raw: string; e164: string }): Promise<void> {
+    const events = await this.wholeCall(callId);
+    expect(events.map((e) => e.state)).toEqual([CallState.RINGING, CallState.ANSWERED, CallState.ENDED]);
+    for (const event of events) {
+      expect(event).toMatchObject({ direction: CallDirection.OUTBOUND, extension, userIds: [userId] });
+      expect(event.callee).toMatchObject(callee);
+    }
+  }
+
   async callEvents(filter: (event: CallEvent) => boolean = () => true): Promise<CallEvent[]> {
     const info = await this.events.jsm.streams.info(this.stream.name);
     const events: CallEvent[] = [];
