@@ -38,7 +38,7 @@ await new Promise<void>((resolve) => redis.once("ready", () => resolve()));
 const prefix = `bench:recognition:${randomBytes(4).toString("hex")}:`;
 const deps: RecognitionDeps = {
   db: database.db,
-  matches: openMatchReader(database.url),
+  matchReader: openMatchReader(database.url),
   keyring: createKeyring({ wrapper: localKeyWrapper(randomBytes(32).toString("base64")) }),
   cache: createLookupCache({ redis, prefix, ttlMs: cacheTtlMs, negativeTtlMs: cacheTtlMs }),
   regions: createRegionCache(),
@@ -92,7 +92,7 @@ process.on("SIGTERM", () => {
     for await (const batch of redis.scanStream({ match: `${prefix}*`, count: 1_000 }) as AsyncIterable<string[]>) keys.push(...batch);
     for (let at = 0; at < keys.length; at += 1_000) await redis.unlink(...keys.slice(at, at + 1_000));
     redis.disconnect();
-    await deps.matches.close();
+    await deps.matchReader.close();
     await database.destroy();
     process.exit(0);
   })();

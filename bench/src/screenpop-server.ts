@@ -51,7 +51,7 @@ await new Promise<void>((resolve) => redis.once("ready", () => resolve()));
 const prefix = `bench:screenpop:${tag}:`;
 const recognitionDeps: RecognitionDeps = {
   db: recognitionDb.db,
-  matches: openMatchReader(recognitionDb.url),
+  matchReader: openMatchReader(recognitionDb.url),
   keyring: createKeyring({ wrapper: localKeyWrapper(randomBytes(32).toString("base64")) }),
   cache: createLookupCache({ redis, prefix, ttlMs: 600_000, negativeTtlMs: 600_000 }),
   regions: createRegionCache(),
@@ -146,7 +146,7 @@ process.on("SIGTERM", () => {
     if (keys.length > 0) await redis.unlink(...keys);
     redis.disconnect();
     await screenpopDb.destroy();
-    await recognitionDeps.matches.close();
+    await recognitionDeps.matchReader.close();
     await recognitionDb.destroy();
     process.exit(0);
   })();

@@ -11,12 +11,12 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-/** Runs `script` (relative to bench/src/) under tsx and waits for its first line on stdout. */
 /** BENCH_CPU_PROFILE=<folder>: a bench process writes a V8 CPU profile there when it exits. */
 export function cpuProfileFlags(): string[] {
   return process.env.BENCH_CPU_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : [];
 }
 
+/** Runs `script` (relative to bench/src/) under tsx and waits for its first line on stdout. */
 export async function startServerProcess(script: string, args: string[], what: string, timeoutMs = 120_000): Promise<ServerProcess> {
   const path = fileURLToPath(new URL(`../${script}`, import.meta.url));
   const command = [...cpuProfileFlags(), "--import", "tsx", path, ...args];

@@ -10,7 +10,7 @@ import type { RecognitionDatabase } from "./store/schema.js";
 export interface RecognitionDeps {
   db: Kysely<RecognitionDatabase>;
   /** The cache-miss read of a lookup (its own pool, one round trip). */
-  matches: MatchReader;
+  matchReader: MatchReader;
   keyring: Keyring;
   cache: LookupCache;
   regions: RegionCache;

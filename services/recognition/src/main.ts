@@ -27,7 +27,7 @@ const telemetry = startTelemetry({ serviceName: "recognition", otlpEndpoint: con
 const log = createLogger({ service: "recognition", level: config.LOG_LEVEL });
 
 const db = openDatabase<RecognitionDatabase>(config.DATABASE_URL, { applicationName: "recognition", maxConnections: 20, log });
-const matches = openMatchReader(config.DATABASE_URL, { maxConnections: 10, log });
+const matchReader = openMatchReader(config.DATABASE_URL, { maxConnections: 10, log });
 const redis = openCacheRedis(config.REDIS_URL);
 redis.on("error", (error: Error) => log.warn({ event: "redis.error", reason: error.message }));
 await new Promise<void>((resolve) => (redis.status === "ready" ? resolve() : redis.once("ready", () => resolve())));
@@ -51,7 +51,7 @@ const relay = startOutboxRelay({ db, js: events.js, databaseUrl: config.DATABASE
 const keyring = createKeyring({ wrapper: localKeyWrapper(config.KEY_ENCRYPTION_KEY) });
 const deps: RecognitionDeps = {
   db,
-  matches,
+  matchReader,
   keyring,
   cache: createLookupCache({ redis, prefix: config.CACHE_KEY_PREFIX, ttlMs: config.CACHE_TTL, negativeTtlMs: config.NEGATIVE_CACHE_TTL }),
   regions: createRegionCache(),
@@ -93,7 +93,7 @@ onShutdown(
     { name: "nats", close: () => events.close() },
     { name: "redis", close: async () => void (await redis.quit()) },
     { name: "postgres", close: () => db.destroy() },
-    { name: "postgres-lookups", close: () => matches.close() },
+    { name: "postgres-lookups", close: () => matchReader.close() },
     { name: "keyring", close: async () => keyring.clear() },
     { name: "telemetry", close: () => telemetry.shutdown() },
   ],

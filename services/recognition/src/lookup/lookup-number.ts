@@ -101,7 +101,7 @@ async function recognize(deps: RecognitionDeps, tenantId: string, raw: string, d
   }
 
   // Postgres gets what is left of the deadline, and not a moment more.
-  const rows = await deps.matches.find(tenantId, numberIndex, deadline - Date.now());
+  const rows = await deps.matchReader.find(tenantId, numberIndex, deadline - Date.now());
   const cachedRows: CachedMatch[] = rows.map((row) => ({ sourceId: row.source_id, priority: row.priority, displayFields: row.display_fields, scriptFields: row.script_fields, recordKey: row.record_key, payload: row.payload }));
   // A record of a source deleted since the read: erased, so not a match (and not cached).
   const matches = (await openMatches(deps, tenantId, cachedRows, "skip-erased")) ?? [];

@@ -3,8 +3,6 @@ import { fileURLToPath } from "node:url";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { sql } from "kysely";
 import type { Redis } from "ioredis";
-import { openCacheRedis } from "../../src/cache/redis-connection.js";
-import { openMatchReader } from "../../src/store/match-reader.js";
 import { createAuthHook, createTokenVerifier } from "@switchboard/authz";
 import { createKeyring, localKeyWrapper } from "@switchboard/crypto";
 import { withTenant } from "@switchboard/db";
@@ -14,12 +12,14 @@ import { RecognitionService } from "@switchboard/proto/switchboard/recognition/v
 import { SyncService } from "@switchboard/proto/switchboard/recognition/v1/sync_pb";
 import { createClient, openChannel, serve, silentLogger, type Channel, type RunningServer } from "@switchboard/rpc";
 import { createLookupCache } from "../../src/cache/lookup-cache.js";
+import { openCacheRedis } from "../../src/cache/redis-connection.js";
 import type { RecognitionDeps } from "../../src/deps.js";
 import { createRegionCache } from "../../src/lookup/region-cache.js";
 import { dataSourceService } from "../../src/rpc/data-source-service.js";
 import { recognitionPolicies } from "../../src/rpc/policies.js";
 import { recognitionService } from "../../src/rpc/recognition-service.js";
 import { syncService } from "../../src/rpc/sync-service.js";
+import { openMatchReader } from "../../src/store/match-reader.js";
 import type { RecognitionDatabase } from "../../src/store/schema.js";
 import { saveDefaultRegion } from "../../src/store/tenant-settings.js";
 
@@ -67,7 +67,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const prefix = `rtest:${randomBytes(6).toString("hex")}:`;
   const deps: RecognitionDeps = {
     db: database.db,
-    matches: openMatchReader(database.url),
+    matchReader: openMatchReader(database.url),
     keyring: createKeyring({ wrapper: localKeyWrapper(randomBytes(32).toString("base64")) }),
     cache: createLookupCache({ redis, prefix, ttlMs: 60_000, negativeTtlMs: 30_000 }),
     regions: createRegionCache(),
@@ -124,7 +124,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
       if (keys.length > 0) await redis.unlink(...keys).catch(() => {});
       redis.disconnect();
       deps.keyring.clear();
-      await deps.matches.close();
+      await deps.matchReader.close();
       await database.destroy();
     },
   };

@@ -66,7 +66,7 @@ export async function startHarness(name: string, options: { heartbeatMs?: number
   const prefix = `sptest:${tag}:`;
   const recognitionDeps = {
     db: recognitionDb.db,
-    matches: openMatchReader(recognitionDb.url),
+    matchReader: openMatchReader(recognitionDb.url),
     keyring: createKeyring({ wrapper: localKeyWrapper(randomBytes(32).toString("base64")) }),
     cache: createLookupCache({ redis, prefix, ttlMs: 60_000, negativeTtlMs: 1_000 }),
     regions: createRegionCache(),
@@ -175,7 +175,7 @@ export async function startHarness(name: string, options: { heartbeatMs?: number
       if (keys.length > 0) await redis.unlink(...keys).catch(() => {});
       redis.disconnect();
       recognitionDeps.keyring.clear();
-      await recognitionDeps.matches.close();
+      await recognitionDeps.matchReader.close();
       await recognitionDb.destroy();
       await database.destroy();
     },

@@ -70,6 +70,8 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
     entry.context.region = region;
     entry.context.users = users;
   };
+  // A failed reread keeps the map it had; the next notification or poll tries again.
+  const refreshQuietly = (connectionId: string, entry: Held) => void refreshContext(connectionId, entry).catch(() => {});
 
   const start = async (connectionId: string, tenantId: string) => {
     const loaded = await withTenant(db, tenantId, async (trx) => {
@@ -107,7 +109,7 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
     held.set(connectionId, entry);
     // An extension assigned while this connection was being loaded notified
     // before it was held here: read the map once more now that it is.
-    void refreshContext(connectionId, entry).catch(() => {});
+    refreshQuietly(connectionId, entry);
     log.info({ event: "connection.acquired", connectionId, replica: leases.owner }, "holding PBX connection");
   };
 
@@ -173,8 +175,12 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
       (connectionId) => {
         // "" is the listener's wake-up once it is (again) listening: a change
         // made before then reached nobody, so every held context is reread.
-        const targets = connectionId === "" ? [...held] : [[connectionId, held.get(connectionId)] as const];
-        for (const [id, entry] of targets) if (entry) void refreshContext(id, entry).catch(() => {});
+        if (connectionId === "") {
+          for (const [id, entry] of held) refreshQuietly(id, entry);
+          return;
+        }
+        const entry = held.get(connectionId);
+        if (entry) refreshQuietly(connectionId, entry);
       },
       { log, applicationName: "telephony-gateway" },
     ),
@@ -182,7 +188,7 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
   const tick = setInterval(() => void reconcile(), options.reconcileMs);
   // Regions and extension maps also change without a NOTIFY reaching us (a lost LISTEN connection).
   const refresh = setInterval(() => {
-    for (const [connectionId, entry] of held) void refreshContext(connectionId, entry).catch(() => {});
+    for (const [connectionId, entry] of held) refreshQuietly(connectionId, entry);
   }, 30_000);
   void reconcile();
 

@@ -154,7 +154,6 @@ export class Harness {
     return replica;
   }
 
-  /** Every call event in this file's stream, in stream order. */
   /** Waits until a call's RINGING, ANSWERED and ENDED (or any three events) are on the stream. */
   wholeCall(callId: string): Promise<CallEvent[]> {
     return eventually("three events", async () => {
@@ -173,6 +172,7 @@ export class Harness {
     }
   }
 
+  /** Every call event in this file's stream, in stream order. */
   async callEvents(filter: (event: CallEvent) => boolean = () => true): Promise<CallEvent[]> {
     const info = await this.events.jsm.streams.info(this.stream.name);
     const events: CallEvent[] = [];
