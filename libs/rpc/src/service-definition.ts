@@ -1,5 +1,8 @@
 import { fromBinary, toBinary, type DescMessage, type DescMethod, type DescService } from "@bufbuild/protobuf";
 import type { MethodDefinition, ServiceDefinition } from "@grpc/grpc-js";
+import { encodeProtobufTextWithBuffers } from "./text-encoding.js";
+
+encodeProtobufTextWithBuffers();
 
 /** The HTTP/2 path of a method: `/package.Service/Method`. */
 export function methodPath(method: DescMethod): string {
@@ -7,7 +10,11 @@ export function methodPath(method: DescMethod): string {
 }
 
 export function serializerFor(schema: DescMessage) {
-  return (message: unknown): Buffer => Buffer.from(toBinary(schema, message as never));
+  return (message: unknown): Buffer => {
+    const bytes = toBinary(schema, message as never);
+    // A view, not a copy: grpc-js only needs a Buffer around the same bytes.
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  };
 }
 
 export function deserializerFor(schema: DescMessage) {

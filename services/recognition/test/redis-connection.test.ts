@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Socket } from "node:net";
 import type { Redis } from "ioredis";
-import { openCacheRedis, writeTogetherThisTick } from "../src/cache/redis-connection.js";
+import { openCacheRedis, writeTogetherThisTurn } from "../src/cache/redis-connection.js";
 
 let redis: Redis;
 
@@ -37,16 +37,28 @@ async function writesFor(issue: () => Promise<unknown>[]): Promise<{ writes: num
 describe("the cache connection", () => {
   it("sends the commands of one tick in one socket write, and answers each", async () => {
     await redis.set("rtest:together", "x", "PX", 10_000);
-    const together = writeTogetherThisTick(redis);
+    const together = writeTogetherThisTurn(redis);
     const batched = await writesFor(() => Array.from({ length: 10 }, () => (together(), redis.get("rtest:together"))));
     expect(batched).toEqual({ writes: 1, replies: Array(10).fill("x") });
     const apart = await writesFor(() => Array.from({ length: 10 }, () => redis.get("rtest:together")));
     expect(apart.writes).toBe(10);
   });
 
+  it("keeps commands of later callbacks in the same turn of the event loop in that one write", async () => {
+    // As grpc-js runs each request of one socket read: a callback of its own, the tick queue drained in between.
+    const together = writeTogetherThisTurn(redis);
+    const getAfterTicks = (ticks: number) =>
+      new Promise((resolve, reject) => {
+        const step = (left: number) => (left === 0 ? (together(), redis.get("rtest:together").then(resolve, reject)) : process.nextTick(() => step(left - 1)));
+        step(ticks);
+      });
+    const spread = await writesFor(() => [0, 1, 2, 3].map(getAfterTicks));
+    expect(spread).toEqual({ writes: 1, replies: Array(4).fill("x") });
+  });
+
   it("leaves a connection that is not ready alone", async () => {
     const down = openCacheRedis("redis://127.0.0.1:1", { lazyConnect: true, retryStrategy: () => null });
-    expect(() => writeTogetherThisTick(down)()).not.toThrow();
+    expect(() => writeTogetherThisTurn(down)()).not.toThrow();
     await expect(down.get("x")).rejects.toThrow();
     down.disconnect();
   });

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
-import { writeTogetherThisTick } from "./redis-connection.js";
+import { writeTogetherThisTurn } from "./redis-connection.js";
 
 /**
  * One cached match: everything a cache hit needs to answer without Postgres,
@@ -87,7 +87,7 @@ export function createLookupCache(options: LookupCacheOptions) {
   const replace = (key: string, block: string, value: string, ttlMs: number) =>
     (redis as unknown as { replaceBlock(key: string, block: string, value: string, ttl: number): Promise<unknown> }).replaceBlock(key, block, value, ttlMs);
   const blockMs = options.blockMs ?? 2_000;
-  const writeTogether = writeTogetherThisTick(redis);
+  const writeTogether = writeTogetherThisTurn(redis);
   const keyOf = (tenantId: string, numberIndex: Buffer) => `${prefix}${tenantId}:${numberIndex.toString("base64url")}`;
   const keysOf = (tenantId: string, indexes: Buffer[]) => [...new Set(indexes.map((index) => keyOf(tenantId, index)))];
 
