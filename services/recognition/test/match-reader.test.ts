@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withTenant } from "@switchboard/db";
+import { sql } from "kysely";
 import { isStatementTimeout, openMatchReader, type MatchReader } from "../src/store/match-reader.js";
 import { holdTableLock, seedTenant, startHarness, syncOnce, type Harness } from "./support/harness.js";
 
@@ -32,6 +33,18 @@ describe("the cache-miss read", () => {
     expect(forA[0]!.payload).toBeInstanceOf(Buffer);
     // Tenant A's number index asked for under tenant B: nothing of A's comes back.
     expect(await reader.find(b.tenantId, await indexOf(a.tenantId), 1_000)).toEqual([]);
+  });
+
+  it("reads through row-level security: the function sees only the tenant set for the transaction", async () => {
+    const a = await seedTenant(h);
+    const b = await seedTenant(h);
+    await syncOnce(h, a, { full: true, upserts: [{ externalId: "a-1", phoneNumbers: [number], fields: { name: "Ada" } }] });
+    const index = await indexOf(a.tenantId);
+    const asTenant = (tenantId: string) =>
+      withTenant(h.database.db, tenantId, async (trx) => (await sql<{ source_id: string }>`select * from recognition_matches(${a.tenantId}::uuid, ${index})`.execute(trx)).rows);
+    expect((await asTenant(a.tenantId)).map((row) => row.source_id)).toEqual([a.sourceId]);
+    // Asking for A's records inside B's transaction: row-level security hides them.
+    expect(await asTenant(b.tenantId)).toEqual([]);
   });
 
   it("gives up at its timeout, and its connection serves the next read", async () => {
