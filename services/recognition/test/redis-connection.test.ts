@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { randomBytes, randomUUID } from "node:crypto";
 import type { Socket } from "node:net";
 import type { Redis } from "ioredis";
+import { createLookupCache } from "../src/cache/lookup-cache.js";
 import { openCacheRedis, writeTogetherThisTurn } from "../src/cache/redis-connection.js";
 
 let redis: Redis;
@@ -12,7 +14,7 @@ beforeAll(async () => {
 afterAll(() => redis?.disconnect());
 
 /** Counts the socket writes the commands of `issue` cause (one write per call, or one writev for a corked batch). */
-async function writesFor(issue: () => Promise<unknown>[]): Promise<{ writes: number; replies: unknown[] }> {
+async function writesFor(issue: (writesSoFar: () => number) => Promise<unknown>[]): Promise<{ writes: number; replies: unknown[] }> {
   const socket = redis.stream as Socket & { _write: (...args: unknown[]) => void; _writev?: (...args: unknown[]) => void };
   let writes = 0;
   const plainWrite = socket._write;
@@ -26,7 +28,7 @@ async function writesFor(issue: () => Promise<unknown>[]): Promise<{ writes: num
     return plainWritev!.apply(this, args);
   };
   try {
-    const replies = await Promise.all(issue());
+    const replies = await Promise.all(issue(() => writes));
     return { writes, replies };
   } finally {
     socket._write = plainWrite;
@@ -54,6 +56,25 @@ describe("the cache connection", () => {
       });
     const spread = await writesFor(() => [0, 1, 2, 3].map(getAfterTicks));
     expect(spread).toEqual({ writes: 1, replies: Array(4).fill("x") });
+  });
+
+  it("sends a lone lookup's GET at once, and batches GETs issued while others wait", async () => {
+    const cache = createLookupCache({ redis, prefix: `rtest:${randomUUID()}:`, ttlMs: 10_000, negativeTtlMs: 10_000 });
+    const tenantId = randomUUID();
+    const index = randomBytes(32);
+    const lone = await writesFor((writesSoFar) => {
+      const read = cache.read(tenantId, index, 1_000);
+      expect(writesSoFar()).toBe(1);
+      return [read];
+    });
+    expect(lone).toEqual({ writes: 1, replies: [{ kind: "miss" }] });
+    const burst = await writesFor((writesSoFar) => {
+      const reads = Array.from({ length: 10 }, () => cache.read(tenantId, index, 1_000));
+      // The first left at once; the nine that came while it waited are held for one write.
+      expect(writesSoFar()).toBe(1);
+      return reads;
+    });
+    expect(burst).toEqual({ writes: 2, replies: Array(10).fill({ kind: "miss" }) });
   });
 
   it("leaves a connection that is not ready alone", async () => {
