@@ -12,6 +12,7 @@ import { createLookupCache } from "./cache/lookup-cache.js";
 import { persistenceProblem } from "./cache/redis-persistence.js";
 import { RecognitionConfig } from "./config.js";
 import type { RecognitionDeps } from "./deps.js";
+import { startFieldScrubConsumer } from "./events/field-scrub-consumer.js";
 import { startOrganizationConsumer } from "./events/organization-consumer.js";
 import { recognitionStream } from "./events/recognition-events.js";
 import { createRegionCache } from "./lookup/region-cache.js";
@@ -60,6 +61,7 @@ const deps: RecognitionDeps = {
   cacheTimeoutMs: config.CACHE_TIMEOUT,
 };
 const organizations = await startOrganizationConsumer(deps, events, config.ORGANIZATION_EVENTS_CONSUMER);
+const fieldScrub = await startFieldScrubConsumer(deps, events, config.FIELD_SCRUB_CONSUMER);
 const markerPruning = startProcessedEventPruning(deps.db, { log: deps.log });
 
 const identity = openChannel(config.IDENTITY_ADDR);
@@ -85,6 +87,7 @@ onShutdown(
   [
     { name: "grpc-server", close: () => server.close() },
     { name: "organization-consumer", close: () => organizations.stop() },
+    { name: "field-scrub-consumer", close: () => fieldScrub.stop() },
     { name: "processed-event-pruning", close: () => markerPruning.stop() },
     { name: "outbox-relay", close: () => relay.stop() },
     { name: "identity-channel", close: () => identity.close() },

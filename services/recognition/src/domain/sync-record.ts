@@ -70,8 +70,16 @@ export function readNumbers(shaped: ShapedRecord, region: string | undefined): C
   }
   const sortedNumbers = [...numbers].sort();
   const fields = Object.fromEntries(shaped.names.map((name) => [name, shaped.fields[name]!]));
-  const canonical = JSON.stringify([shaped.externalId, sortedNumbers, shaped.names.map((name) => [name, fields[name]])]);
-  return { ok: true, record: { externalId: shaped.externalId, numbers: sortedNumbers, fields, canonical } };
+  return { ok: true, record: { externalId: shaped.externalId, numbers: sortedNumbers, fields, canonical: canonicalForm(shaped.externalId, sortedNumbers, shaped.names, fields) } };
+}
+
+/**
+ * A record's content in one form, whatever format the agent sent it in:
+ * numbers as sorted E.164, fields in name order. Its blind index is the
+ * record's content hash, which the source's digest is made of.
+ */
+export function canonicalForm(externalId: string, sortedNumbers: readonly string[], sortedNames: readonly string[], fields: Readonly<Record<string, string>>): string {
+  return JSON.stringify([externalId, sortedNumbers, sortedNames.map((name) => [name, fields[name]])]);
 }
 
 /** What the encrypted payload of a stored record holds. */
