@@ -99,6 +99,38 @@ describe("pushing records", () => {
   });
 });
 
+describe("a batch's answer kept for retries", () => {
+  it("names rejected records only in ciphertext, and a retry still gets them back", async () => {
+    const seeded = await seedTenant(h);
+    const begun = await h.sync.beginSync({ dataSourceId: seeded.sourceId, full: false }, seeded.syncAgent);
+    const batch = { syncId: begun.syncId, batchId: "1", upserts: [record("CRM-OK-1", "+31356990230"), { externalId: "CRM-REJ-4711", phoneNumbers: ["+31356990231"], fields: { salary: "secret" } }], deletes: [] };
+    const first = await h.sync.pushRecords(batch, seeded.syncAgent);
+    expect(first.rejected.map((r) => r.externalId)).toEqual(["CRM-REJ-4711"]);
+
+    const stored = await withTenant(h.database.db, seeded.tenantId, async (trx) => (await sql<{ row: string }>`select b::text as row from sync_batch b`.execute(trx)).rows.map((r) => r.row).join("\n"));
+    expect(stored).toContain(begun.syncId);
+    for (const clear of ["CRM-REJ-4711", Buffer.from("CRM-REJ-4711").toString("hex"), "salary"]) expect(stored).not.toContain(clear);
+
+    const retry = await h.sync.pushRecords(batch, seeded.syncAgent);
+    expect(retry).toMatchObject({ accepted: 1, replayed: true });
+    expect(retry.rejected).toEqual(first.rejected);
+    expect((await h.sync.commitSync({ syncId: begun.syncId }, seeded.syncAgent)).sync).toMatchObject({ upserted: 1n, rejected: 1n });
+  });
+
+  it("still answers a retry from a batch written before rejections were sealed", async () => {
+    const seeded = await seedTenant(h);
+    const begun = await h.sync.beginSync({ dataSourceId: seeded.sourceId, full: false }, seeded.syncAgent);
+    const legacy = [{ externalId: "old-1", reason: "phone_numbers[0] is not a valid phone number" }];
+    await withTenant(h.database.db, seeded.tenantId, (trx) =>
+      sql`insert into sync_batch (tenant_id, sync_id, batch_id, seen, upserted, unchanged, deleted, rejected, accepted)
+          values (${seeded.tenantId}, ${begun.syncId}, 'legacy', '{}', 0, 0, 0, ${JSON.stringify(legacy)}::jsonb, 0)`.execute(trx),
+    );
+    const retry = await h.sync.pushRecords({ syncId: begun.syncId, batchId: "legacy", upserts: [], deletes: [] }, seeded.syncAgent);
+    expect(retry).toMatchObject({ replayed: true, rejected: legacy });
+    expect((await h.sync.commitSync({ syncId: begun.syncId }, seeded.syncAgent)).sync).toMatchObject({ rejected: 1n });
+  });
+});
+
 describe("full and delta syncs", () => {
   it("deletes at a full sync's commit every record it did not push; a delta sync deletes only what it names", async () => {
     const seeded = await seedTenant(h);

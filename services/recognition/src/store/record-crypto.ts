@@ -10,6 +10,9 @@ export const sourceScope = (sourceId: string) => `source:${sourceId}`;
 /** Binds a payload to its row: a ciphertext moved to another record fails to decrypt. */
 export const payloadAad = (sourceId: string, recordKey: Buffer) => `recognition_record.payload:${sourceId}:${recordKey.toString("hex")}`;
 
+/** Binds a batch's sealed rejections to the batch: they cannot be replayed as another batch's answer. */
+export const batchRejectionsAad = (syncId: string, batchId: string) => `sync_batch.rejected:${syncId}:${batchId}`;
+
 /** Blind-index input of a record's identity within its source. */
 export const recordKeyInput = (sourceId: string, externalId: string) => `record:${sourceId}:${externalId}`;
 

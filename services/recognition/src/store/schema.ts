@@ -63,7 +63,11 @@ export interface SyncBatchTable {
   upserted: number;
   unchanged: number;
   deleted: number;
-  rejected: ColumnType<{ externalId: string; reason: string }[], string, never>;
+  /** Clear JSON: only rows written before rejections were sealed (migration 20261205_002); null since. */
+  rejected: ColumnType<{ externalId: string; reason: string }[] | null, never, never>;
+  rejected_count: ColumnType<number, number, never>;
+  /** The rejections (external ids and reasons) as AES-GCM under the source's data key; null when there were none. */
+  rejected_sealed: ColumnType<Buffer | null, Buffer | null, never>;
   accepted: number;
 }
 

@@ -45,7 +45,9 @@ export interface BatchRecord {
   unchanged: number;
   deleted: number;
   accepted: number;
-  rejected: { externalId: string; reason: string }[];
+  rejectedCount: number;
+  /** The batch's rejections, sealed (see record-crypto's batchRejectionsAad); null when there were none. */
+  rejectedSealed: Buffer | null;
 }
 
 /**
@@ -65,7 +67,8 @@ export async function claimBatch(trx: Trx, batch: BatchRecord): Promise<boolean>
       unchanged: batch.unchanged,
       deleted: batch.deleted,
       accepted: batch.accepted,
-      rejected: JSON.stringify(batch.rejected),
+      rejected_count: batch.rejectedCount,
+      rejected_sealed: batch.rejectedSealed,
     })
     .onConflict((oc) => oc.columns(["sync_id", "batch_id"]).doNothing())
     .returning("batch_id")
@@ -76,7 +79,7 @@ export async function claimBatch(trx: Trx, batch: BatchRecord): Promise<boolean>
 export async function countBatches(trx: Trx, syncId: string): Promise<SyncCounts> {
   const { rows } = await sql<Record<keyof SyncCounts, string>>`
     select count(*) as batches, coalesce(sum(upserted), 0) as upserted, coalesce(sum(unchanged), 0) as unchanged,
-      coalesce(sum(deleted), 0) as deleted, coalesce(sum(jsonb_array_length(rejected)), 0) as rejected
+      coalesce(sum(deleted), 0) as deleted, coalesce(sum(coalesce(jsonb_array_length(rejected), rejected_count)), 0) as rejected
     from sync_batch where sync_id = ${syncId}`.execute(trx);
   const row = rows[0]!;
   return { batches: Number(row.batches), upserted: Number(row.upserted), unchanged: Number(row.unchanged), deleted: Number(row.deleted), rejected: Number(row.rejected) };

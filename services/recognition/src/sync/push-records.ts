@@ -1,12 +1,14 @@
 import { recordAudit, type AuditActor } from "@switchboard/audit";
 import { withTenant } from "@switchboard/db";
 import { Code, RpcError } from "@switchboard/rpc";
+import type { Transaction } from "kysely";
 import type { RecognitionDeps } from "../deps.js";
 import { allowedFields } from "../domain/field-config.js";
 import { checkExternalId, checkShape, readNumbers, type IncomingRecord, type ShapedRecord } from "../domain/sync-record.js";
 import { lockDataSource } from "../store/data-sources.js";
-import { contentInput, inputInput, recordKeyInput } from "../store/record-crypto.js";
+import { batchRejectionsAad, contentInput, inputInput, recordKeyInput, sourceScope } from "../store/record-crypto.js";
 import { deleteRecordNumbers, deleteRecords, storedHashes, type StoredHashes } from "../store/records.js";
+import type { RecognitionDatabase } from "../store/schema.js";
 import { claimBatch, findBatch, lockSync, type SyncBatchRow } from "../store/syncs.js";
 import { findDefaultRegion } from "../store/tenant-settings.js";
 import { background, sendNow } from "./overlap.js";
@@ -26,7 +28,15 @@ export interface PushResult {
   replayed: boolean;
 }
 
-const replay = (batch: SyncBatchRow): PushResult => ({ accepted: batch.accepted, rejected: batch.rejected, replayed: true });
+type Trx = Transaction<RecognitionDatabase>;
+
+/** The first attempt's answer, for a retry of the same batch id. */
+async function replay(deps: RecognitionDeps, trx: Trx, tenantId: string, sourceId: string, batch: SyncBatchRow): Promise<PushResult> {
+  const rejected = batch.rejected_sealed
+    ? (JSON.parse(await deps.keyring.decrypt(trx, tenantId, sourceScope(sourceId), batch.rejected_sealed, batchRejectionsAad(batch.sync_id, batch.batch_id))) as PushResult["rejected"])
+    : (batch.rejected ?? []);
+  return { accepted: batch.accepted, rejected, replayed: true };
+}
 
 /** Rejections in the order of the request, whichever check found them. */
 class Rejections {
@@ -52,7 +62,7 @@ export async function pushRecords(deps: RecognitionDeps, tenantId: string, actor
   const { result, changedIndexes } = await withTenant(deps.db, tenantId, async (trx) => {
     const sync = assertOpen(await lockSync(trx, batch.syncId, "share"), batch.syncId);
     const earlier = await findBatch(trx, sync.id, batch.batchId);
-    if (earlier) return { result: replay(earlier), changedIndexes: [] };
+    if (earlier) return { result: await replay(deps, trx, tenantId, sync.source_id, earlier), changedIndexes: [] };
     const source = await lockDataSource(trx, sync.source_id);
     if (!source) throw new RpcError(Code.NotFound, "the data source of this sync was deleted");
     const region = await findDefaultRegion(trx);
@@ -130,12 +140,14 @@ export async function pushRecords(deps: RecognitionDeps, tenantId: string, actor
         unchanged: unchanged.length,
         deleted: existing.length,
         accepted,
-        rejected: rejections,
+        rejectedCount: rejections.length,
+        // Kept for retries while the sync is open, and naming records by external id: sealed, never in clear.
+        rejectedSealed: rejections.length > 0 ? await deps.keyring.encrypt(trx, tenantId, sourceScope(source.id), JSON.stringify(rejections), batchRejectionsAad(sync.id, batch.batchId)) : null,
       });
       if (!claimed) {
         // A concurrent attempt of this batch committed first: answer as it did.
         const first = await findBatch(trx, sync.id, batch.batchId);
-        return { result: replay(first!), changedIndexes: [] };
+        return { result: await replay(deps, trx, tenantId, sync.source_id, first!), changedIndexes: [] };
       }
 
       const replaced = await deleteRecordNumbers(trx, tenantId, source.id, replacing);
