@@ -178,7 +178,11 @@ describe("full and delta syncs", () => {
     const seeded = await seedTenant(h);
     const abandoned = await h.sync.beginSync({ dataSourceId: seeded.sourceId, full: true }, seeded.syncAgent);
     await h.sync.pushRecords({ syncId: abandoned.syncId, batchId: "1", upserts: [record("1", "+31356990201")] }, seeded.syncAgent);
+    const batchesOf = (syncId: string) => withTenant(h.database.db, seeded.tenantId, (trx) => trx.selectFrom("sync_batch").select("batch_id").where("sync_id", "=", syncId).execute());
+    expect(await batchesOf(abandoned.syncId)).toHaveLength(1);
     const fresh = await h.sync.beginSync({ dataSourceId: seeded.sourceId, full: true }, seeded.syncAgent);
+    // Nothing will replay the superseded sync's batches: they go (with the keys they saw).
+    expect(await batchesOf(abandoned.syncId)).toEqual([]);
     const refused = await failure(h.sync.pushRecords({ syncId: abandoned.syncId, batchId: "2", upserts: [] }, seeded.syncAgent));
     expect(refused.code).toBe(Code.FailedPrecondition);
     expect(refused.message).toContain("newer BeginSync");

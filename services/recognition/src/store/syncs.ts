@@ -13,9 +13,14 @@ export interface SyncCounts {
   rejected: number;
 }
 
-/** Opens a sync of the source; a sync still open there is superseded (an agent that crashed and began again). */
+/**
+ * Opens a sync of the source; a sync still open there is superseded (an
+ * agent that crashed and began again), and its batches go: pushes and
+ * commits to it are refused from now on, so nothing will replay them.
+ */
 export async function openSync(trx: Trx, tenantId: string, sourceId: string, id: string, full: boolean): Promise<SyncRow> {
-  await trx.updateTable("sync").set({ state: "superseded" }).where("source_id", "=", sourceId).where("state", "=", "open").execute();
+  const superseded = await trx.updateTable("sync").set({ state: "superseded" }).where("source_id", "=", sourceId).where("state", "=", "open").returning("id").execute();
+  if (superseded.length > 0) await trx.deleteFrom("sync_batch").where("sync_id", "in", superseded.map((row) => row.id)).execute();
   return trx.insertInto("sync").values({ id, tenant_id: tenantId, source_id: sourceId, full, state: "open", committed_at: null }).returningAll().executeTakeFirstOrThrow();
 }
 
