@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { randomBytes, randomUUID } from "node:crypto";
 import type { Socket } from "node:net";
 import type { Redis } from "ioredis";
-import { createLookupCache } from "../src/cache/lookup-cache.js";
+import { BATCH_WHEN_WAITING, createLookupCache } from "../src/cache/lookup-cache.js";
 import { openCacheRedis, writeTogetherThisTurn } from "../src/cache/redis-connection.js";
 
 let redis: Redis;
@@ -58,7 +58,7 @@ describe("the cache connection", () => {
     expect(spread).toEqual({ writes: 1, replies: Array(4).fill("x") });
   });
 
-  it("sends a lone lookup's GET at once, and batches GETs issued while others wait", async () => {
+  it("sends a lone lookup's GET at once, and batches GETs issued while several others wait", async () => {
     const cache = createLookupCache({ redis, prefix: `rtest:${randomUUID()}:`, ttlMs: 10_000, negativeTtlMs: 10_000 });
     const tenantId = randomUUID();
     const index = randomBytes(32);
@@ -70,11 +70,11 @@ describe("the cache connection", () => {
     expect(lone).toEqual({ writes: 1, replies: [{ kind: "miss" }] });
     const burst = await writesFor((writesSoFar) => {
       const reads = Array.from({ length: 10 }, () => cache.read(tenantId, index, 1_000));
-      // The first left at once; the nine that came while it waited are held for one write.
-      expect(writesSoFar()).toBe(1);
+      // The first BATCH_WHEN_WAITING left at once, one write each; the six that came while that many waited are held for one write.
+      expect(writesSoFar()).toBe(BATCH_WHEN_WAITING);
       return reads;
     });
-    expect(burst).toEqual({ writes: 2, replies: Array(10).fill({ kind: "miss" }) });
+    expect(burst).toEqual({ writes: BATCH_WHEN_WAITING + 1, replies: Array(10).fill({ kind: "miss" }) });
   });
 
   it("leaves a connection that is not ready alone", async () => {
