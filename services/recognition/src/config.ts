@@ -29,6 +29,7 @@ export const RecognitionConfig = z.object({
   LOOKUP_DEADLINE: durationMs().default(500),
   /** Durable name of the consumer of identity's organisation events (one per deployment). */
   ORGANIZATION_EVENTS_CONSUMER: z.string().min(1).default("recognition-organizations"),
+  /** Durable name of the consumer of recognition's own data_source.updated events that scrubs removed fields (one per deployment). */
   FIELD_SCRUB_CONSUMER: z.string().min(1).default("recognition-field-scrub"),
   OTLP_ENDPOINT: url({ protocols: ["http", "https"] }).optional(),
 });

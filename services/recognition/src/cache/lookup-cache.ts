@@ -38,10 +38,10 @@ export interface LookupCacheOptions {
 }
 
 const UNKNOWN = "0";
+const BLOCK = "~";
 
 /** How many GETs must already wait for Redis before a lookup's GET is held for the turn's one write. */
 export const BATCH_WHEN_WAITING = 4;
-const BLOCK = "~";
 
 // Replaces a block marker, but only the one the lookup saw: if another change
 // blocked the number again since, the lookup's data may be stale.

@@ -1,11 +1,12 @@
 import { recordAudit, type AuditActor } from "@switchboard/audit";
 import { withTenant } from "@switchboard/db";
-import { sql, type Transaction } from "kysely";
+import type { Transaction } from "kysely";
 import type { RecognitionDeps } from "../deps.js";
 import { allowedFields } from "../domain/field-config.js";
 import { canonicalForm, decodePayload, encodePayload } from "../domain/sync-record.js";
 import { lockDataSource } from "../store/data-sources.js";
 import { contentInput, payloadAad, sourceScope } from "../store/record-crypto.js";
+import { lockRecordsAfter, rewritePayloads } from "../store/records.js";
 import type { RecognitionDatabase } from "../store/schema.js";
 
 type Trx = Transaction<RecognitionDatabase>;
@@ -63,37 +64,31 @@ async function scrubChunk(deps: RecognitionDeps, trx: Trx, target: { tenantId: s
   const source = await lockDataSource(trx, sourceId);
   if (!source) return undefined;
   const allowed = allowedFields({ displayFields: source.display_fields, scriptFields: source.script_fields });
-  let query = trx.selectFrom("recognition_record").select(["record_key", "payload"]).where("source_id", "=", sourceId);
-  if (after) query = query.where("record_key", ">", after);
-  // FOR UPDATE: a sync batch writing one of these records waits, and is not overwritten with older content.
-  const rows = await query.orderBy("record_key").limit(target.chunkSize).forUpdate().execute();
+  const rows = await lockRecordsAfter(trx, sourceId, after, target.chunkSize);
   const result: ChunkResult = { examined: rows.length, rewritten: 0, numberIndexes: [], next: rows.length === target.chunkSize ? rows.at(-1)!.record_key : undefined };
   if (rows.length === 0) return result;
 
   const scope = sourceScope(sourceId);
   const sealer = await deps.keyring.sealer(trx, tenantId, scope);
   const indexer = await deps.keyring.indexer(trx, tenantId);
+  const rewrites: { recordKey: Buffer; contentHash: Buffer; payload: Buffer }[] = [];
   try {
     for (const row of rows) {
       const aad = payloadAad(sourceId, row.record_key);
-      const stored = decodePayload(deps.keyring.decryptCached(tenantId, scope, row.payload, aad) ?? (await deps.keyring.decrypt(trx, tenantId, scope, row.payload, aad)));
+      const stored = decodePayload(await deps.keyring.decrypt(trx, tenantId, scope, row.payload, aad));
       const names = Object.keys(stored.fields).filter((name) => allowed.has(name)).sort();
       if (names.length === Object.keys(stored.fields).length) continue;
       const fields = Object.fromEntries(names.map((name) => [name, stored.fields[name]!]));
       const record = { externalId: stored.externalId, numbers: stored.numbers, fields, canonical: canonicalForm(stored.externalId, stored.numbers, names, fields) };
-      await trx
-        .updateTable("recognition_record")
-        .set({ payload: sealer.seal(encodePayload(record), aad), content_hash: indexer.index(contentInput(sourceId, record.canonical)), input_hash: null, updated_at: sql`now()` })
-        .where("source_id", "=", sourceId)
-        .where("record_key", "=", row.record_key)
-        .execute();
-      result.rewritten += 1;
+      rewrites.push({ recordKey: row.record_key, contentHash: indexer.index(contentInput(sourceId, record.canonical)), payload: sealer.seal(encodePayload(record), aad) });
       result.numberIndexes.push(...record.numbers.map((number) => indexer.index(number)));
     }
   } finally {
     sealer.close();
     indexer.close();
   }
+  await rewritePayloads(trx, tenantId, sourceId, rewrites);
+  result.rewritten = rewrites.length;
   if (result.rewritten > 0) {
     await recordAudit(trx, {
       tenantId,

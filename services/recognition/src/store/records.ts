@@ -65,6 +65,27 @@ export async function writeRecords(trx: Trx, tenantId: string, sourceId: string,
     from p cross join lateral (select owner, i::int4 from unnest(${owners}::int4[]) with ordinality as u(owner, i)) as o`.execute(trx);
 }
 
+/** Up to `limit` records of the source after `after` in record-key order, locked FOR UPDATE (a sync batch writing one waits). */
+export function lockRecordsAfter(trx: Trx, sourceId: string, after: Buffer | undefined, limit: number) {
+  let query = trx.selectFrom("recognition_record").select(["record_key", "payload"]).where("source_id", "=", sourceId);
+  if (after) query = query.where("record_key", ">", after);
+  return query.orderBy("record_key").limit(limit).forUpdate().execute();
+}
+
+/** Stores new payloads and content hashes of records the source holds, in one statement; their input hashes are cleared. */
+export async function rewritePayloads(trx: Trx, tenantId: string, sourceId: string, rewrites: { recordKey: Buffer; contentHash: Buffer; payload: Buffer }[]): Promise<void> {
+  if (rewrites.length === 0) return;
+  const payloads = packValues(rewrites.map((r) => r.payload));
+  await sql`
+    with p as materialized (
+      select ${packIndexes(rewrites.map((r) => r.recordKey))}::bytea as keys, ${packIndexes(rewrites.map((r) => r.contentHash))}::bytea as hashes, ${payloads.packed}::bytea as payloads)
+    update recognition_record r
+    set content_hash = ${indexAt(sql`p.hashes`, sql`t.i`)}, payload = substring(p.payloads from t.start for t.length), input_hash = null, updated_at = now()
+    from p cross join lateral (
+      select start, length, i::int4 from unnest(${payloads.starts}::int4[], ${payloads.lengths}::int4[]) with ordinality as u(start, length, i)) as t
+    where r.tenant_id = ${tenantId}::uuid and r.source_id = ${sourceId}::uuid and r.record_key = ${indexAt(sql`p.keys`, sql`t.i`)}`.execute(trx);
+}
+
 /** Deletes the numbers of these records (before they are rewritten); returns their indexes, which the cache must forget. */
 export async function deleteRecordNumbers(trx: Trx, tenantId: string, sourceId: string, keys: Buffer[]): Promise<Buffer[]> {
   return keys.length === 0 ? [] : deleteNumbers(trx, tenantId, sourceId, keys);

@@ -131,6 +131,8 @@ export async function pushRecords(deps: RecognitionDeps, tenantId: string, actor
       const existing = deleteKeys.filter((_, i) => stored[shaped.length + i] !== undefined);
       const accepted = unchanged.length + changed.length + deletes.length;
       const rejections = rejected.list();
+      // Kept for retries while the sync is open, and naming records by external id: sealed, never in clear.
+      const rejectedSealed = rejections.length > 0 ? await deps.keyring.encrypt(trx, tenantId, sourceScope(source.id), JSON.stringify(rejections), batchRejectionsAad(sync.id, batch.batchId)) : null;
       const claimed = await claimBatch(trx, {
         tenantId,
         syncId: sync.id,
@@ -141,8 +143,7 @@ export async function pushRecords(deps: RecognitionDeps, tenantId: string, actor
         deleted: existing.length,
         accepted,
         rejectedCount: rejections.length,
-        // Kept for retries while the sync is open, and naming records by external id: sealed, never in clear.
-        rejectedSealed: rejections.length > 0 ? await deps.keyring.encrypt(trx, tenantId, sourceScope(source.id), JSON.stringify(rejections), batchRejectionsAad(sync.id, batch.batchId)) : null,
+        rejectedSealed,
       });
       if (!claimed) {
         // A concurrent attempt of this batch committed first: answer as it did.
