@@ -172,7 +172,11 @@ describe("click-to-dial", () => {
     expect(audit!.actor?.id).toBe(userId);
     expect(audit!.details.connection_id).toBe(connectionId);
     expect(audit!.details.number_index).toMatch(/^[0-9a-f]{64}$/);
-    expect(JSON.stringify(audit!.details)).not.toMatch(/699|\+31/);
+    // The index and the connection id are hex, so a short digit run like "699" turns up in them
+    // by chance (about 1 run in 50): short forms are looked for only in the other details.
+    const { number_index: _index, connection_id: _connection, ...rest } = audit!.details as Record<string, unknown>;
+    expect(JSON.stringify(rest)).not.toMatch(/699|\+31/);
+    expect(JSON.stringify(audit!.details)).not.toMatch(/356990231|3569902|\+31/);
     const actions = (await auditActions()).map((e) => e.action);
     expect(actions).toEqual(expect.arrayContaining(["telephony.connection.created", "telephony.extension.assigned", "telephony.connection.deleted"]));
   });
