@@ -57,6 +57,7 @@ export async function writeResults(report: Report): Promise<string> {
     `- Machine: ${os.availableParallelism()} cores (${cpuModel()}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`,
     `- Method: closed-loop load; each figure ${report.runs} runs of ${report.warmupMs} ms warm-up (discarded) + ${report.durationMs} ms measured; every number is the median of the runs; latencies from an HDR histogram (microseconds).`,
     `- Processes: the load generator runs in its own process${report.pinning ? " pinned to core 1 (`taskset -c 1`); the echo server is pinned to core 0" : " (not pinned: taskset missing or a single core)"}; PostgreSQL, Redis and NATS are the local servers of \`make infra\` (loopback).`,
+    "- Requests: the load generator sends each figure's request as its client library encodes it, except the sync figures (RS, RS0): their 1,000-record PushRecords requests are encoded before the clock starts, as ghz sends a fixed body, because protobuf-es takes ~10 ms to encode one, and that is the sync agent's cost, not the server's (bench/src/figures/encoded-pushes.ts).",
     `- Load average when the run started: ${report.loadAverage.toFixed(2)} on ${os.availableParallelism()} cores${report.loadAverage >= 0.5 ? " — other work shared the machine, so absolute numbers are pessimistic; the ratios still hold" : ""}.`,
     `- Figures: ${report.selected.length === 0 ? "all" : `${report.selected.join(" ")}, with the baselines they are compared with`}.`,
     "",
