@@ -31,6 +31,8 @@ export const RecognitionConfig = z.object({
   ORGANIZATION_EVENTS_CONSUMER: z.string().min(1).default("recognition-organizations"),
   /** Durable name of the consumer of recognition's own data_source.updated events that scrubs removed fields (one per deployment). */
   FIELD_SCRUB_CONSUMER: z.string().min(1).default("recognition-field-scrub"),
+  /** How long a sync may stay open; past it the sync expires and its batches are deleted. */
+  SYNC_MAX_OPEN: durationMs().default(24 * 3_600_000),
   OTLP_ENDPOINT: url({ protocols: ["http", "https"] }).optional(),
 });
 

@@ -20,6 +20,7 @@ import { dataSourceService } from "./rpc/data-source-service.js";
 import { recognitionPolicies } from "./rpc/policies.js";
 import { recognitionService } from "./rpc/recognition-service.js";
 import { syncService } from "./rpc/sync-service.js";
+import { startSyncExpiry } from "./sync/expire-syncs.js";
 import { openMatchReader } from "./store/match-reader.js";
 import type { RecognitionDatabase } from "./store/schema.js";
 
@@ -63,6 +64,8 @@ const deps: RecognitionDeps = {
 const organizations = await startOrganizationConsumer(deps, events, config.ORGANIZATION_EVENTS_CONSUMER);
 const fieldScrub = await startFieldScrubConsumer(deps, events, config.FIELD_SCRUB_CONSUMER);
 const markerPruning = startProcessedEventPruning(deps.db, { log: deps.log });
+// Checked four times per SYNC_MAX_OPEN (at most every 15 minutes), so a sync outlives it by a quarter at most.
+const syncExpiry = startSyncExpiry(deps, { maxOpenMs: config.SYNC_MAX_OPEN, intervalMs: Math.min(config.SYNC_MAX_OPEN / 4, 15 * 60_000) });
 
 const identity = openChannel(config.IDENTITY_ADDR);
 // Sessions identity ended (sign-out, password or role change, disabled user) are refused at once, not when their tokens expire.
@@ -89,6 +92,7 @@ onShutdown(
     { name: "organization-consumer", close: () => organizations.stop() },
     { name: "field-scrub-consumer", close: () => fieldScrub.stop() },
     { name: "processed-event-pruning", close: () => markerPruning.stop() },
+    { name: "sync-expiry", close: () => syncExpiry.stop() },
     { name: "outbox-relay", close: () => relay.stop() },
     { name: "identity-channel", close: () => identity.close() },
     { name: "debug-logging", close: () => debugLogging.stop() },

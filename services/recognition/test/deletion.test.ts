@@ -80,10 +80,15 @@ describe("organisation events", () => {
       await publishEvent(events.js, organizationCreated, create(OrganizationCreatedSchema, { organizationId: seeded.tenantId, defaultRegion: "de" }), { msgId: randomUUID() });
       await expect.poll(() => withTenant(h.database.db, seeded.tenantId, (trx) => trx.selectFrom("tenant_settings").select("default_region").executeTakeFirst()), { timeout: 20_000 }).toEqual({ default_region: "DE" });
 
+      // An agent mid-sync: its open sync and batch go too.
+      const open = await h.sync.beginSync({ dataSourceId: seeded.sourceId, full: true }, seeded.syncAgent);
+      await h.sync.pushRecords({ syncId: open.syncId, batchId: "1", upserts: [{ externalId: "mid", phoneNumbers: ["+31356990299"], fields: { name: "Mid" } }], deletes: [] }, seeded.syncAgent);
+      expect(await countRows(h, seeded.tenantId)).toMatchObject({ sync_batch: 1, open_sync: 1 });
+
       const terminated = create(OrganizationTerminatedSchema, { organizationId: seeded.tenantId, terminateTime: timestampNow() });
       const msgId = randomUUID();
       await publishEvent(events.js, organizationTerminated, terminated, { msgId });
-      await expect.poll(() => countRows(h, seeded.tenantId), { timeout: 20_000 }).toEqual({ data_source: 0, recognition_record: 0, record_number: 0, sync: 0, sync_batch: 0, tenant_key: 0, tenant_settings: 0 });
+      await expect.poll(() => countRows(h, seeded.tenantId), { timeout: 20_000 }).toEqual({ data_source: 0, recognition_record: 0, record_number: 0, sync: 0, sync_batch: 0, open_sync: 0, tenant_key: 0, tenant_settings: 0 });
       await expect.poll(() => h.cacheKeys(seeded.tenantId), { timeout: 5_000 }).toEqual([]);
       expect((await h.lookup.lookup({ number: "+31356910000" }, seeded.agent)).recognized).toBe(false);
       expect(await h.cacheKeys(seeded.tenantId)).toHaveLength(1); // that lookup's own "unknown"

@@ -18,7 +18,7 @@ export function toDataSource(row: DataSourceRow): DataSource {
   });
 }
 
-const states = { open: SyncState.OPEN, committed: SyncState.COMMITTED, superseded: SyncState.SUPERSEDED } as const;
+const states = { open: SyncState.OPEN, committed: SyncState.COMMITTED, superseded: SyncState.SUPERSEDED, expired: SyncState.EXPIRED } as const;
 
 export function toSync(row: SyncRow, counts: SyncCounts): Sync {
   return create(SyncSchema, {

@@ -38,7 +38,7 @@ export interface RecordNumberTable {
   number_index: Buffer;
 }
 
-export type SyncStateName = "open" | "committed" | "superseded";
+export type SyncStateName = "open" | "committed" | "superseded" | "expired";
 
 export interface SyncTable {
   id: string;
@@ -71,6 +71,16 @@ export interface SyncBatchTable {
   accepted: number;
 }
 
+/**
+ * The open syncs of every tenant, outside row-level security so that the
+ * expiry job can find them: ids and a time, nothing about any record.
+ */
+export interface OpenSyncTable {
+  sync_id: string;
+  tenant_id: string;
+  began_at: Date;
+}
+
 export interface RecognitionDatabase extends EventTables, TenantKeysDatabase {
   tenant_settings: TenantSettingsTable;
   data_source: DataSourceTable;
@@ -78,4 +88,5 @@ export interface RecognitionDatabase extends EventTables, TenantKeysDatabase {
   record_number: RecordNumberTable;
   sync: SyncTable;
   sync_batch: SyncBatchTable;
+  open_sync: OpenSyncTable;
 }

@@ -1,4 +1,4 @@
-import { sql, type Selectable, type Transaction } from "kysely";
+import { sql, type Kysely, type Selectable, type Transaction } from "kysely";
 import type { RecognitionDatabase, SyncBatchTable, SyncTable } from "./schema.js";
 
 type Trx = Transaction<RecognitionDatabase>;
@@ -16,12 +16,38 @@ export interface SyncCounts {
 /**
  * Opens a sync of the source; a sync still open there is superseded (an
  * agent that crashed and began again), and its batches go: pushes and
- * commits to it are refused from now on, so nothing will replay them.
+ * commits to it are refused from now on, so nothing will replay them. The
+ * new sync is listed in open_sync until it ends, for the expiry job.
  */
 export async function openSync(trx: Trx, tenantId: string, sourceId: string, id: string, full: boolean): Promise<SyncRow> {
   const superseded = await trx.updateTable("sync").set({ state: "superseded" }).where("source_id", "=", sourceId).where("state", "=", "open").returning("id").execute();
-  if (superseded.length > 0) await trx.deleteFrom("sync_batch").where("sync_id", "in", superseded.map((row) => row.id)).execute();
-  return trx.insertInto("sync").values({ id, tenant_id: tenantId, source_id: sourceId, full, state: "open", committed_at: null }).returningAll().executeTakeFirstOrThrow();
+  if (superseded.length > 0) await closeSyncs(trx, superseded.map((row) => row.id));
+  const sync = await trx.insertInto("sync").values({ id, tenant_id: tenantId, source_id: sourceId, full, state: "open", committed_at: null }).returningAll().executeTakeFirstOrThrow();
+  await trx.insertInto("open_sync").values({ sync_id: sync.id, tenant_id: tenantId, began_at: sync.began_at }).execute();
+  return sync;
+}
+
+/** A sync left the open state: its batches and its open_sync entry go. */
+async function closeSyncs(trx: Trx, ids: string[]): Promise<number> {
+  const batches = await trx.deleteFrom("sync_batch").where("sync_id", "in", ids).executeTakeFirst();
+  await trx.deleteFrom("open_sync").where("sync_id", "in", ids).execute();
+  return Number(batches.numDeletedRows);
+}
+
+/** Open syncs of any tenant that began before `cutoff`, oldest first (ids only: open_sync is outside row-level security). */
+export function syncsOpenSince(db: Kysely<RecognitionDatabase>, cutoff: Date, limit: number): Promise<{ sync_id: string; tenant_id: string; began_at: Date }[]> {
+  return db.selectFrom("open_sync").selectAll().where("began_at", "<", cutoff).orderBy("began_at").limit(limit).execute();
+}
+
+/** Marks the (locked, open) sync expired and deletes its batches; returns how many batches went. */
+export async function markExpired(trx: Trx, id: string): Promise<number> {
+  await trx.updateTable("sync").set({ state: "expired" }).where("id", "=", id).execute();
+  return closeSyncs(trx, [id]);
+}
+
+/** Drops the open_sync entry of a sync that is no longer open (or no longer exists). */
+export async function forgetOpenSync(db: Kysely<RecognitionDatabase>, id: string): Promise<void> {
+  await db.deleteFrom("open_sync").where("sync_id", "=", id).execute();
 }
 
 /**
@@ -93,7 +119,7 @@ export async function countBatches(trx: Trx, syncId: string): Promise<SyncCounts
 /** Ends the sync with its final counts, and drops its batches (a retried push of a committed sync is refused anyway). */
 export async function markCommitted(trx: Trx, id: string, counts: SyncCounts): Promise<SyncRow> {
   const row = await trx.updateTable("sync").set({ state: "committed", committed_at: sql<Date>`now()`, ...counts }).where("id", "=", id).returningAll().executeTakeFirstOrThrow();
-  await trx.deleteFrom("sync_batch").where("sync_id", "=", id).execute();
+  await closeSyncs(trx, [id]);
   return row;
 }
 

@@ -7,6 +7,7 @@ import { recognitionEvents } from "../events/recognition-events.js";
 import { touchLastSync } from "../store/data-sources.js";
 import { deleteRecordsNotSeen, sourceDigest } from "../store/records.js";
 import { countBatches, lockSync, markCommitted, syncCounts, type SyncCounts, type SyncRow } from "../store/syncs.js";
+import { syncExpired } from "./sync-errors.js";
 
 export interface CommittedSync {
   sync: SyncRow;
@@ -25,6 +26,7 @@ export async function commitSync(deps: RecognitionDeps, tenantId: string, actor:
     const sync = await lockSync(trx, syncId, "update");
     if (!sync) throw new RpcError(Code.NotFound, `no sync with id ${syncId}: begin one with BeginSync`);
     if (sync.state === "superseded") throw new RpcError(Code.FailedPrecondition, "a newer BeginSync of this data source replaced this sync: commit the sync it returned");
+    if (sync.state === "expired") throw syncExpired();
     if (sync.state === "committed") {
       const { digest, count } = await sourceDigest(trx, tenantId, sync.source_id);
       return { committed: { sync, counts: await syncCounts(trx, sync), digest, recordCount: count }, goneIndexes: [] };

@@ -158,7 +158,7 @@ export async function syncOnce(h: Harness, seeded: Seeded, options: { full: bool
 /** The number of rows a tenant has in each recognition table (RLS scoped). */
 export async function countRows(h: Harness, tenantId: string, sourceId?: string) {
   return withTenant(h.database.db, tenantId, async (trx) => {
-    const count = async (table: "data_source" | "recognition_record" | "record_number" | "sync" | "sync_batch" | "tenant_key" | "tenant_settings", column?: string, value?: string) => {
+    const count = async (table: "data_source" | "recognition_record" | "record_number" | "sync" | "sync_batch" | "open_sync" | "tenant_key" | "tenant_settings", column?: string, value?: string) => {
       let query = trx.selectFrom(table).select((eb) => eb.fn.countAll<string>().as("n"));
       if (column && value) query = query.where(column as never, "=", value as never);
       return Number((await query.executeTakeFirstOrThrow()).n);
@@ -178,6 +178,8 @@ export async function countRows(h: Harness, tenantId: string, sourceId?: string)
       record_number: await count("record_number"),
       sync: await count("sync"),
       sync_batch: await count("sync_batch"),
+      // Outside row-level security: counted by its tenant column.
+      open_sync: await count("open_sync", "tenant_id", tenantId),
       tenant_key: await count("tenant_key"),
       tenant_settings: await count("tenant_settings"),
     };
