@@ -4,6 +4,7 @@ import { sql } from "kysely";
 import { withTenant } from "@switchboard/db";
 import { Code } from "@switchboard/rpc";
 import { SyncState } from "@switchboard/proto/switchboard/recognition/v1/resources_pb";
+import { SYNC_HISTORY_DAYS } from "../src/store/syncs.js";
 import { expireAbandonedSyncs } from "../src/sync/expire-syncs.js";
 import * as migration from "../migrations/20261205_003_sync_expiry.js";
 import { seedTenant, startHarness, type Harness, type Seeded } from "./support/harness.js";
@@ -102,6 +103,33 @@ describe("syncs left open", () => {
     expect(await openEntries(seeded.tenantId)).toHaveLength(1);
     await h.sources.deleteDataSource({ id: seeded.sourceId }, seeded.admin);
     expect(await openEntries(seeded.tenantId)).toEqual([]);
+  });
+});
+
+describe("ended syncs", () => {
+  it("are pruned when the source's next sync begins, once they began more than SYNC_HISTORY_DAYS ago", async () => {
+    const seeded = await seedTenant(h);
+    const other = await seedTenant(h);
+    const committed = async (who: Seeded) => {
+      const { syncId } = await h.sync.beginSync({ dataSourceId: who.sourceId, full: false }, who.syncAgent);
+      await h.sync.commitSync({ syncId }, who.syncAgent);
+      return syncId;
+    };
+    const backdate = (who: Seeded, syncId: string, days: number) =>
+      withTenant(h.database.db, who.tenantId, (trx) => trx.updateTable("sync").set({ began_at: new Date(Date.now() - days * 24 * HOUR) }).where("id", "=", syncId).execute());
+    const syncIds = (who: Seeded) => withTenant(h.database.db, who.tenantId, async (trx) => (await trx.selectFrom("sync").select("id").execute()).map((row) => row.id).sort());
+
+    const old = await committed(seeded);
+    const recent = await committed(seeded);
+    const neighbours = await committed(other);
+    await backdate(seeded, old, SYNC_HISTORY_DAYS + 1);
+    await backdate(seeded, recent, SYNC_HISTORY_DAYS - 1);
+    await backdate(other, neighbours, SYNC_HISTORY_DAYS + 1);
+
+    const { syncId: next } = await h.sync.beginSync({ dataSourceId: seeded.sourceId, full: false }, seeded.syncAgent);
+    expect(await syncIds(seeded)).toEqual([recent, next].sort());
+    // Another tenant's old sync waits for its own source's next sync.
+    expect(await syncIds(other)).toEqual([neighbours]);
   });
 });
 

@@ -14,18 +14,27 @@ export interface SyncCounts {
 }
 
 /**
+ * How long a source keeps its ended syncs (ids, times, counts), pruned when the
+ * source's next sync begins. The audit trail keeps its own record of each.
+ */
+export const SYNC_HISTORY_DAYS = 30;
+
+/**
  * Opens a sync of the source; a sync still open there is superseded (an
  * agent that crashed and began again), and its batches go: pushes and
  * commits to it are refused from now on, so nothing will replay them. The
- * new sync is listed in open_sync until it ends, for the expiry job.
+ * new sync is listed in open_sync until it ends, for the expiry job. The
+ * source's ended syncs that began more than SYNC_HISTORY_DAYS ago go.
  */
 export async function openSync(trx: Trx, tenantId: string, sourceId: string, id: string, full: boolean): Promise<SyncRow> {
   const superseded = await trx.updateTable("sync").set({ state: "superseded" }).where("source_id", "=", sourceId).where("state", "=", "open").returning("id").execute();
   if (superseded.length > 0) await closeSyncs(trx, superseded.map((row) => row.id));
+  await trx.deleteFrom("sync").where("source_id", "=", sourceId).where("state", "!=", "open").where("began_at", "<", sql<Date>`now() - make_interval(days => ${SYNC_HISTORY_DAYS})`).execute();
   const sync = await trx.insertInto("sync").values({ id, tenant_id: tenantId, source_id: sourceId, full, state: "open", committed_at: null }).returningAll().executeTakeFirstOrThrow();
   await trx.insertInto("open_sync").values({ sync_id: sync.id, tenant_id: tenantId, began_at: sync.began_at }).execute();
   return sync;
 }
+
 
 /** A sync left the open state: its batches and its open_sync entry go. */
 async function closeSyncs(trx: Trx, ids: string[]): Promise<number> {
