@@ -20,9 +20,9 @@ import { dataSourceService } from "./rpc/data-source-service.js";
 import { recognitionPolicies } from "./rpc/policies.js";
 import { recognitionService } from "./rpc/recognition-service.js";
 import { syncService } from "./rpc/sync-service.js";
-import { startSyncExpiry } from "./sync/expire-syncs.js";
 import { openMatchReader } from "./store/match-reader.js";
 import type { RecognitionDatabase } from "./store/schema.js";
+import { startSyncExpiry } from "./sync/expire-syncs.js";
 
 const config = loadConfigOrExit("recognition", RecognitionConfig);
 const telemetry = startTelemetry({ serviceName: "recognition", otlpEndpoint: config.OTLP_ENDPOINT });

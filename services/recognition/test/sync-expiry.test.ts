@@ -50,7 +50,7 @@ describe("syncs left open", () => {
     expect(await batchesOf(seeded.tenantId, syncId)).toBe(2);
 
     // Not yet: open for less than SYNC_MAX_OPEN.
-    expect(await expireAsOf(23)).toEqual({ expired: 0, batches: 0 });
+    expect(await expireAsOf(23)).toEqual({ expired: 0, batches: 0, failed: 0 });
     expect(await stateOf(seeded)).toBe(SyncState.OPEN);
 
     await h.database.db.deleteFrom("event_outbox").execute();
@@ -91,10 +91,33 @@ describe("syncs left open", () => {
     expect(a.expired + b.expired).toBe(1);
     expect(a.batches + b.batches).toBe(2);
     expect(await stateOf(old)).toBe(SyncState.EXPIRED);
-    expect(await expireAsOf(0)).toEqual({ expired: 0, batches: 0 });
+    expect(await expireAsOf(0)).toEqual({ expired: 0, batches: 0, failed: 0 });
     expect(await stateOf(young)).toBe(SyncState.OPEN);
     expect(await batchesOf(young.tenantId, youngSync)).toBe(2);
     await h.sync.commitSync({ syncId: youngSync }, young.syncAgent);
+  });
+
+  it("expires the others when one sync cannot be expired, and that one on a later run", async () => {
+    const stuck = await seedTenant(h);
+    const fine = await seedTenant(h);
+    const stuckSync = await abandonedSync(stuck);
+    await abandonedSync(fine);
+    await h.database.db.updateTable("open_sync").set({ began_at: new Date(Date.now() - 30 * HOUR) }).where("tenant_id", "in", [stuck.tenantId, fine.tenantId]).execute();
+    // The oldest entry's update fails, as a broken row or a failing disk would make it.
+    await h.database.db.updateTable("open_sync").set({ began_at: new Date(Date.now() - 31 * HOUR) }).where("sync_id", "=", stuckSync).execute();
+    await sql`create function test_refuse_expiry() returns trigger language plpgsql as $$
+      begin raise exception 'refused for the test'; end $$`.execute(h.database.db);
+    await sql`create trigger test_refuse_expiry before update on sync for each row when (old.id = ${sql.lit(stuckSync)}::uuid) execute function test_refuse_expiry()`.execute(h.database.db);
+    try {
+      expect(await expireAsOf(0)).toEqual({ expired: 1, batches: 2, failed: 1 });
+      expect(await stateOf(fine)).toBe(SyncState.EXPIRED);
+      expect(await stateOf(stuck)).toBe(SyncState.OPEN);
+    } finally {
+      await sql`drop trigger test_refuse_expiry on sync`.execute(h.database.db);
+      await sql`drop function test_refuse_expiry()`.execute(h.database.db);
+    }
+    expect(await expireAsOf(0)).toEqual({ expired: 1, batches: 2, failed: 0 });
+    expect(await stateOf(stuck)).toBe(SyncState.EXPIRED);
   });
 
   it("drops the entry of a sync whose source was deleted", async () => {

@@ -35,7 +35,6 @@ export async function openSync(trx: Trx, tenantId: string, sourceId: string, id:
   return sync;
 }
 
-
 /** A sync left the open state: its batches and its open_sync entry go. */
 async function closeSyncs(trx: Trx, ids: string[]): Promise<number> {
   const batches = await trx.deleteFrom("sync_batch").where("sync_id", "in", ids).executeTakeFirst();
