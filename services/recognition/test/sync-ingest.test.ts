@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "kysely";
 import { withTenant } from "@switchboard/db";
+import { storedHashes } from "../src/store/records.js";
 import { countRows, seedTenant, startHarness, syncOnce, type Harness, type Seeded } from "./support/harness.js";
 
 // Batch ingest at the sizes the sync agent sends (up to 1,000 per batch, so
@@ -90,6 +91,23 @@ describe("re-syncing unchanged records", () => {
     const byContent = await syncOnce(h, seeded, { full: true, upserts });
     expect(byContent.committed.sync).toMatchObject({ upserted: 0n, unchanged: 700n });
     expect(await tupleVersions(seeded.tenantId)).toEqual(migrated);
+  });
+
+  it("reads back each held record's hashes aligned with the keys asked for, input hash or not", async () => {
+    const seeded = await seedTenant(h);
+    await syncOnce(h, seeded, { full: true, upserts: range(6).map((i) => contact(i)) });
+    const stored = await withTenant(h.database.db, seeded.tenantId, async (trx) => {
+      // Records 1 and 4 as written before input hashes existed.
+      const rows = await trx.selectFrom("recognition_record").select(["record_key", "content_hash", "input_hash"]).orderBy("record_key").execute();
+      for (const row of [rows[1]!, rows[4]!]) await trx.updateTable("recognition_record").set({ input_hash: null }).where("record_key", "=", row.record_key).execute();
+      return trx.selectFrom("recognition_record").select(["record_key", "content_hash", "input_hash"]).orderBy("record_key").execute();
+    });
+    expect(stored.filter((row) => row.input_hash === null)).toHaveLength(2);
+    const unknown = Buffer.alloc(32, 7);
+    const keys = [unknown, ...[...stored].reverse().map((row) => row.record_key), unknown];
+    const answer = await withTenant(h.database.db, seeded.tenantId, (trx) => storedHashes(trx, seeded.tenantId, seeded.sourceId, keys));
+    const expected = [undefined, ...[...stored].reverse().map((row) => ({ contentHash: row.content_hash, inputHash: row.input_hash })), undefined];
+    expect(answer).toEqual(expected);
   });
 
   it("reads national numbers again once the organisation's region changed", async () => {
