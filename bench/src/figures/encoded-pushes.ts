@@ -13,7 +13,7 @@ import { fromServiceError, methodPath, type Channel } from "@switchboard/rpc";
 export const BATCH_SIZE = 1_000;
 
 /** Records for a sync batch: `round` makes them new (or, repeated, unchanged). */
-export function syncBatch(round: number, size = BATCH_SIZE) {
+function syncBatch(round: number, size = BATCH_SIZE) {
   return Array.from({ length: size }, (_, i) => {
     const n = round * size + i;
     return { externalId: `bench-${n}`, phoneNumbers: [`+3120${String(1_000_000 + n).padStart(7, "0")}`], fields: { name: `Contact ${n}`, company: "Acme", crmId: `bench-${n}` } };

@@ -1,6 +1,9 @@
 import { durationMs, logLevel, port, url } from "@switchboard/config";
 import { z } from "zod";
 
+// A full sync of millions of records takes tens of minutes.
+const MIN_SYNC_MAX_OPEN = 3_600_000;
+
 const kekHint = "expected 32 random bytes, base64-encoded (openssl rand -base64 32)";
 
 /** The recognition service's environment; see README.md for each variable. */
@@ -32,7 +35,9 @@ export const RecognitionConfig = z.object({
   /** Durable name of the consumer of recognition's own data_source.updated events that scrubs removed fields (one per deployment). */
   FIELD_SCRUB_CONSUMER: z.string().min(1).default("recognition-field-scrub"),
   /** How long a sync may stay open; past it the sync expires and its batches are deleted. */
-  SYNC_MAX_OPEN: durationMs().default(24 * 3_600_000),
+  SYNC_MAX_OPEN: durationMs()
+    .refine((ms) => ms >= MIN_SYNC_MAX_OPEN, { error: "expected at least 1h: a shorter SYNC_MAX_OPEN would expire syncs that agents are still pushing to" })
+    .default(24 * 3_600_000),
   OTLP_ENDPOINT: url({ protocols: ["http", "https"] }).optional(),
 });
 

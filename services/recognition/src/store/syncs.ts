@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Selectable, type Transaction } from "kysely";
-import type { RecognitionDatabase, SyncBatchTable, SyncTable } from "./schema.js";
+import type { OpenSyncTable, RecognitionDatabase, SyncBatchTable, SyncTable } from "./schema.js";
 
 type Trx = Transaction<RecognitionDatabase>;
 export type SyncRow = Selectable<SyncTable>;
@@ -43,7 +43,7 @@ async function closeSyncs(trx: Trx, ids: string[]): Promise<number> {
 }
 
 /** Open syncs of any tenant that began before `cutoff`, oldest first (ids only: open_sync is outside row-level security). */
-export function syncsOpenSince(db: Kysely<RecognitionDatabase>, cutoff: Date, limit: number): Promise<{ sync_id: string; tenant_id: string; began_at: Date }[]> {
+export function syncsOpenSince(db: Kysely<RecognitionDatabase>, cutoff: Date, limit: number): Promise<Selectable<OpenSyncTable>[]> {
   return db.selectFrom("open_sync").selectAll().where("began_at", "<", cutoff).orderBy("began_at").limit(limit).execute();
 }
 

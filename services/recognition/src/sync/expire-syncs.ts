@@ -69,21 +69,30 @@ async function expireOne(deps: Pick<RecognitionDeps, "db">, entry: { sync_id: st
   return batches;
 }
 
-/** Runs `expireAbandonedSyncs` every `intervalMs` (never two at once in this process). */
-export function startSyncExpiry(deps: Pick<RecognitionDeps, "db" | "log">, options: { maxOpenMs: number; intervalMs: number }): { stop(): void } {
-  let running = false;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = true;
-    expireAbandonedSyncs(deps, { maxOpenMs: options.maxOpenMs })
-      .then((result) => {
+/**
+ * Runs `expireAbandonedSyncs` every `intervalMs`, never two rounds at once in
+ * this process; `stop()` waits for a round in flight, so shutdown does not
+ * close the database under it.
+ */
+export function startSyncExpiry(deps: Pick<RecognitionDeps, "db" | "log">, options: { maxOpenMs: number; intervalMs: number }): { stop(): Promise<void> } {
+  let running: Promise<void> | undefined;
+  const round = () =>
+    expireAbandonedSyncs(deps, { maxOpenMs: options.maxOpenMs }).then(
+      (result) => {
         if (result.expired + result.failed > 0) deps.log.info({ event: "sync.expiry_done", ...result }, `${result.expired} abandoned sync(s) expired, ${result.batches} batch(es) deleted, ${result.failed} failed`);
-      })
-      .catch((error: unknown) => deps.log.error({ event: "sync.expiry_failed", ...describeError(error) }, "expiring abandoned syncs failed; the next run retries"))
-      .finally(() => {
-        running = false;
-      });
+      },
+      (error: unknown) => deps.log.error({ event: "sync.expiry_failed", ...describeError(error) }, "expiring abandoned syncs failed; the next run retries"),
+    );
+  const timer = setInterval(() => {
+    running ??= round().finally(() => {
+      running = undefined;
+    });
   }, options.intervalMs);
   timer.unref();
-  return { stop: () => clearInterval(timer) };
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
 }
