@@ -8,6 +8,6 @@ export default defineConfig({
   test: {
     // Timeouts are set in each project's own vitest.config.ts: a project file
     // does not inherit them from here.
-    projects: ["libs/*", "services/*", "deploy/helm"],
+    projects: ["libs/*", "services/*", "deploy/helm", "bench"],
   },
 });

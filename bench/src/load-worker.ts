@@ -23,6 +23,7 @@ const measurement = await runLoad(() => operation.run(), {
   warmupMs: request.warmupMs,
   durationMs: request.durationMs,
   unitsPerOp: operation.unitsPerOp,
+  cpuNow: operation.cpuNow,
 });
 await operation.close();
 process.stdout.write(`${JSON.stringify(measurement)}\n`);

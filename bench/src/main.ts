@@ -72,7 +72,8 @@ const results = new Map<string, Measurement>();
 try {
   if (chosen.some((f) => f.needsEchoServer)) echo = await startEchoServer();
   for (const figure of chosen) {
-    const args = { ...figure.args, ...(figure.needsEchoServer ? { target: echo!.target, bareTarget: echo!.bareTarget } : {}), database: fixtures.databaseUrl };
+    const echoArgs: Record<string, string> = figure.needsEchoServer ? { target: echo!.target, bareTarget: echo!.bareTarget, echoPid: String(echo!.process.pid ?? "") } : {};
+    const args = { ...figure.args, ...echoArgs, database: fixtures.databaseUrl };
     const measured: Measurement[] = [];
     for (let run = 1; run <= runs; run++) {
       const m = await measureOnce(figure, args);

@@ -1,4 +1,5 @@
 import hdr from "hdr-histogram-js";
+import { cpuPerUnit, type CpuCounters, type CpuPerUnit } from "./cpu-time.js";
 
 /** One measured figure: latency percentiles in microseconds and throughput. */
 export interface Measurement {
@@ -10,6 +11,8 @@ export interface Measurement {
   errors: number;
   /** Extra unit for throughput-style figures (e.g. rows/s for batch inserts). */
   unitsPerSec?: number;
+  /** CPU spent per unit (per op when there are no units) over the measured window, where the operation can tell. */
+  cpuPerUnit?: CpuPerUnit;
 }
 
 export interface LoadOptions {
@@ -18,6 +21,8 @@ export interface LoadOptions {
   durationMs: number;
   /** Work units one operation carries (rows in a batch); 1 by default. */
   unitsPerOp?: number;
+  /** Cumulative CPU of the processes doing the work, read when the measured window opens and closes. */
+  cpuNow?: () => CpuCounters;
 }
 
 /**
@@ -46,11 +51,14 @@ export async function runLoad(op: () => Promise<unknown>, options: LoadOptions):
   };
   await Promise.all(Array.from({ length: options.concurrency }, worker));
   measuring = true;
+  const cpuBefore = options.cpuNow?.();
   const started = Date.now();
   stopAt = started + options.durationMs;
   await Promise.all(Array.from({ length: options.concurrency }, worker));
   const seconds = (Date.now() - started) / 1000;
+  const cpuAfter = options.cpuNow?.();
   const count = histogram.totalCount;
+  const cpu = cpuBefore && cpuAfter ? cpuPerUnit(cpuBefore, cpuAfter, count * (options.unitsPerOp ?? 1)) : undefined;
   return {
     p50Us: histogram.getValueAtPercentile(50),
     p99Us: histogram.getValueAtPercentile(99),
@@ -59,6 +67,7 @@ export async function runLoad(op: () => Promise<unknown>, options: LoadOptions):
     opsPerSec: count / seconds,
     errors,
     ...(options.unitsPerOp ? { unitsPerSec: (count * options.unitsPerOp) / seconds } : {}),
+    ...(cpu ? { cpuPerUnit: cpu } : {}),
   };
 }
 
@@ -69,7 +78,7 @@ function median(values: number[]): number {
 
 /** Each number the median over the runs (three by default), errors summed. */
 export function medianOf(runs: Measurement[]): Measurement {
-  const pick = (field: keyof Measurement) => median(runs.map((r) => r[field] ?? 0));
+  const pick = (field: Exclude<keyof Measurement, "cpuPerUnit">) => median(runs.map((r) => r[field] ?? 0));
   return {
     p50Us: pick("p50Us"),
     p99Us: pick("p99Us"),
@@ -78,5 +87,15 @@ export function medianOf(runs: Measurement[]): Measurement {
     opsPerSec: pick("opsPerSec"),
     errors: runs.reduce((sum, r) => sum + r.errors, 0),
     ...(runs[0]?.unitsPerSec !== undefined ? { unitsPerSec: pick("unitsPerSec") } : {}),
+    ...medianCpu(runs),
   };
+}
+
+function medianCpu(runs: Measurement[]): { cpuPerUnit?: CpuPerUnit } {
+  const cpu: CpuPerUnit = {};
+  for (const who of ["server", "postgres"] as const) {
+    const values = runs.map((r) => r.cpuPerUnit?.[who]).filter((v): v is number => v !== undefined);
+    if (values.length === runs.length && values.length > 0) cpu[who] = median(values);
+  }
+  return Object.keys(cpu).length > 0 ? { cpuPerUnit: cpu } : {};
 }

@@ -46,6 +46,49 @@ function ratio(figure: Figure, results: Map<string, Measurement>): string {
 }
 
 const number = (n: number) => Math.round(n).toLocaleString("en-US");
+const micros = (n: number | undefined) => (n === undefined ? "–" : n < 10 ? n.toFixed(1) : number(n));
+
+/**
+ * CPU per unit over the measured windows, and for sync ingest what that CPU
+ * allows on this machine whatever the design of the pipeline: a throughput
+ * goal needs at most cores ÷ goal of CPU per record in total.
+ */
+function cpuSection(report: Report): string[] {
+  const measured = report.figures.filter((f) => report.results.get(f.id)?.cpuPerUnit);
+  if (measured.length === 0) return [];
+  const lines = [
+    "## CPU per unit",
+    "",
+    "CPU time used over each measured window, divided by the units done in it (a call; a row or record for batch figures),",
+    "read from /proc: the figure's server process with all its threads, and every PostgreSQL process. Throughput on a",
+    "shared machine moves with everything else; CPU per unit moves far less, and says whether a goal fits the machine.",
+    "",
+    "| id | unit | server µs | PostgreSQL µs | together µs |",
+    "|---|---|---:|---:|---:|",
+  ];
+  for (const figure of measured) {
+    const result = report.results.get(figure.id)!;
+    const cpu = result.cpuPerUnit!;
+    const together = (cpu.server ?? 0) + (cpu.postgres ?? 0);
+    lines.push(`| ${figure.id} | ${result.unitsPerSec !== undefined ? (figure.unit ?? "row") : "call"} | ${micros(cpu.server)} | ${micros(cpu.postgres)} | ${micros(together)} |`);
+  }
+  lines.push("");
+  const ingest = report.results.get("RS")?.cpuPerUnit;
+  const bulk = report.results.get("U");
+  if (ingest?.server !== undefined && ingest.postgres !== undefined && bulk?.unitsPerSec !== undefined) {
+    const cores = os.availableParallelism();
+    const together = ingest.server + ingest.postgres;
+    const halfU = bulk.unitsPerSec / 2;
+    lines.push(
+      `- What RS's CPU allows here: with all ${cores} cores doing nothing but ingest, at most ${number((cores * 1e6) / together)} records/s`,
+      `  (${cores} × 10⁶ ÷ ${micros(together)} µs); with the server on one core, at most ${number(1e6 / ingest.server)} records/s. Issue 4 asks for`,
+      `  ≥ 20,000/s, which needs ≤ ${number((cores * 1e6) / 20_000)} µs per record in total and ≤ 50 µs in a one-core server, and ≥ 0.5 × U`,
+      `  = ${number(halfU)}/s, which needs ≤ ${micros((cores * 1e6) / halfU)} µs per record in total on this machine.`,
+      "",
+    );
+  }
+  return lines;
+}
 
 /** Writes bench/RESULTS.md and returns its path. */
 export async function writeResults(report: Report): Promise<string> {
@@ -79,6 +122,7 @@ export async function writeResults(report: Report): Promise<string> {
     }
     lines.push("");
   }
+  lines.push(...cpuSection(report));
   lines.push(
     "## Notes",
     "",

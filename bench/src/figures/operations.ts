@@ -27,6 +27,7 @@ import { amiInboundOperation } from "./telephony.js";
 import { screenPopOperation } from "./screenpop.js";
 import { startServerProcess } from "./server-process.js";
 import { BATCH_SIZE, encodedPushes } from "./encoded-pushes.js";
+import { postgresCpuUs, processCpuUs, type CpuCounters } from "../cpu-time.js";
 
 /** bench/src/recognition-server.ts in its own process, and a channel to it. */
 async function startRecognitionServer(options: { records: number; cacheTtlMs?: number }) {
@@ -36,6 +37,7 @@ async function startRecognitionServer(options: { records: number; cacheTtlMs?: n
   return {
     ...started,
     channel,
+    pid: server.pid,
     async close() {
       channel.close();
       await server.stop();
@@ -48,6 +50,8 @@ export interface Operation {
   close(): Promise<void>;
   /** Work units per run (rows in a batch). */
   unitsPerOp?: number;
+  /** Cumulative CPU of the processes doing the work (bench/src/cpu-time.ts), for figures that report CPU per unit. */
+  cpuNow?: () => CpuCounters;
 }
 
 export type OperationFactory = (args: Record<string, string>) => Promise<Operation>;
@@ -63,7 +67,8 @@ export const operations: Record<string, OperationFactory> = {
   async echo(args) {
     const channel = openChannel(args.target!);
     const client = createClient(EchoService, channel);
-    return { run: () => client.echo({ text: "x" }, { timeoutMs: 5_000 }), close: async () => channel.close() };
+    const pid = args.echoPid ? Number(args.echoPid) : undefined;
+    return { run: () => client.echo({ text: "x" }, { timeoutMs: 5_000 }), close: async () => channel.close(), cpuNow: () => ({ server: processCpuUs(pid) }) };
   },
 
   /** E without libs/rpc: bare grpc-js client and server, the floor the runtime's policy layer adds to. */
@@ -75,7 +80,9 @@ export const operations: Record<string, OperationFactory> = {
       close(): void;
     };
     const request = create(EchoRequestSchema, { text: "x" });
+    const pid = args.echoPid ? Number(args.echoPid) : undefined;
     return {
+      cpuNow: () => ({ server: processCpuUs(pid) }),
       run: () => new Promise<void>((resolve, reject) => client.echo(request, { deadline: Date.now() + 5_000 }, (error) => (error ? reject(error) : resolve()))),
       close: async () => client.close(),
     };
@@ -107,6 +114,7 @@ export const operations: Record<string, OperationFactory> = {
     let round = 0;
     return {
       unitsPerOp: 1000,
+      cpuNow: () => ({ postgres: postgresCpuUs() }),
       run: () => {
         round += 1;
         const payloads = ids.map((id) => `${id}:${round}`);
@@ -232,6 +240,7 @@ export const operations: Record<string, OperationFactory> = {
     if (hit) for (const number of numbers) await client.lookup({ number }, call);
     let next = 0;
     return {
+      cpuNow: () => ({ server: processCpuUs(server.pid), postgres: postgresCpuUs() }),
       run: async () => {
         const answer = await client.lookup({ number: numbers[next++ % numbers.length]! }, call);
         if (!answer.recognized) throw new Error("a seeded number was not recognised");
@@ -258,6 +267,7 @@ export const operations: Record<string, OperationFactory> = {
     let round = 0;
     return {
       unitsPerOp: BATCH_SIZE,
+      cpuNow: () => ({ server: processCpuUs(server.pid), postgres: postgresCpuUs() }),
       run: async () => {
         round += 1;
         const pushed = await pushes.push(syncId, String(round), unchanged ? 0 : round);

@@ -8,6 +8,8 @@ import { fileURLToPath } from "node:url";
 export interface ServerProcess {
   /** The first line the server printed once it was ready. */
   firstLine: string;
+  /** The server's process id (taskset execs it, so this is the server itself). */
+  pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -34,6 +36,7 @@ export async function startServerProcess(script: string, args: string[], what: s
   }
   return {
     firstLine: output.split("\n")[0]!,
+    pid: child.pid,
     async stop() {
       child.kill("SIGTERM");
       await once(child, "exit");
