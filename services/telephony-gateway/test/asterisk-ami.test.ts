@@ -221,6 +221,83 @@ describe("supervision", () => {
     await eventually("events after the reconnect", async () => (await harness.callEvents((e) => e.callId === callId)).length === 3);
   });
 
+  it("asks the PBX for its calls when the link comes back: one that ended meanwhile is ENDED, one answered meanwhile ANSWERED", async () => {
+    await eventually("login", () => ami.live.length > 0);
+    const gone = `1700000004.${Math.floor(Math.random() * 1e6)}`;
+    const answered = `1700000005.${Math.floor(Math.random() * 1e6)}`;
+    // Both ring while the link is up: DialBegin and Newstate, no more.
+    for (const callId of [gone, answered]) for (const event of inboundCall(callId, "0356990230", "1001").slice(0, 4)) await ami.emit(event);
+    await eventually("two rings", async () => (await harness.callEvents((e) => e.callId === gone || e.callId === answered)).length === 2);
+
+    // The link drops; meanwhile one call ends and the other is answered (the phone and the trunk now share a bridge).
+    ami.channels = [
+      { Channel: "PJSIP/trunk-00000001", ChannelState: 6, ChannelStateDesc: "Up", Uniqueid: answered, Linkedid: answered, CallerIDNum: "0356990230", Exten: "0201234567", BridgeId: "b-7", Duration: "00:00:42" },
+      { Channel: "PJSIP/1001-00000002", ChannelState: 6, ChannelStateDesc: "Up", Uniqueid: `${answered}.2`, Linkedid: answered, CallerIDNum: "1001", ConnectedLineNum: "0356990230", BridgeId: "b-7", Duration: "00:00:40" },
+    ];
+    try {
+      const logins = ami.logins;
+      ami.dropAll();
+      await eventually("a new login", () => ami.logins > logins && ami.live.length > 0);
+      expect(ami.actions.filter((a) => a.Action === "CoreShowChannels").length).toBeGreaterThan(0);
+      const states = async (callId: string) => (await harness.callEvents((e) => e.callId === callId)).map((e) => e.state);
+      await eventually("the missed end", async () => (await states(gone)).length === 2);
+      await eventually("the missed answer", async () => (await states(answered)).length === 2);
+      expect(await states(gone)).toEqual([CallState.RINGING, CallState.ENDED]);
+      expect(await states(answered)).toEqual([CallState.RINGING, CallState.ANSWERED]);
+      const [ended] = await harness.callEvents((e) => e.callId === gone && e.state === CallState.ENDED);
+      expect(ended).toMatchObject({ extension: "1001", userIds: [userId], caller: { raw: "0356990230", e164: "+31356990230" } });
+
+      // Its hang-up is reported as usual.
+      ami.channels = [];
+      await ami.emit({ Event: "Hangup", Channel: "PJSIP/trunk-00000001", Uniqueid: answered, Linkedid: answered, Cause: 16 });
+      await eventually("the end", async () => (await states(answered)).length === 3);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await states(answered)).toEqual([CallState.RINGING, CallState.ANSWERED, CallState.ENDED]);
+    } finally {
+      ami.channels = [];
+    }
+  });
+
+  it("applies events that arrive while the calls are being listed after the list, in order", async () => {
+    await eventually("login", () => ami.live.length > 0);
+    const callId = `1700000007.${Math.floor(Math.random() * 1e6)}`;
+    const [trunk, phone] = [
+      { Channel: "PJSIP/trunk-00000001", Uniqueid: callId, Linkedid: callId },
+      { Channel: "PJSIP/1001-00000002", Uniqueid: `${callId}.2`, Linkedid: callId },
+    ];
+    // Ringing when listed (first seen now), answered by an event written in the middle of the list.
+    ami.channels = [
+      { ...trunk, ChannelState: 4, ChannelStateDesc: "Ring", CallerIDNum: "0356990230", Exten: "0201234567", BridgeId: "", Duration: "00:00:03" },
+      { ...phone, ChannelState: 5, ChannelStateDesc: "Ringing", CallerIDNum: "1001", ConnectedLineNum: "0356990230", BridgeId: "", Duration: "00:00:02" },
+    ];
+    ami.duringChannelList = [{ Event: "BridgeEnter", ...phone, BridgeUniqueid: "b-8" }];
+    try {
+      const logins = ami.logins;
+      ami.dropAll();
+      await eventually("a new login", () => ami.logins > logins && ami.live.length > 0);
+      await eventually("ring and answer", async () => (await harness.callEvents((e) => e.callId === callId)).length === 2);
+      expect((await harness.callEvents((e) => e.callId === callId)).map((e) => e.state)).toEqual([CallState.RINGING, CallState.ANSWERED]);
+    } finally {
+      ami.channels = [];
+      ami.duringChannelList = [];
+    }
+  });
+
+  it("keeps the link when the manager user may not list channels, and events still flow", async () => {
+    ami.refuseChannelList = true;
+    try {
+      const logins = ami.logins;
+      ami.dropAll();
+      await eventually("a new login", () => ami.logins > logins && ami.live.length > 0);
+      await eventually("CONNECTED", async () => (await statusOf(connectionId))?.status === PbxConnectionStatus.CONNECTED);
+      const callId = `1700000006.${Math.floor(Math.random() * 1e6)}`;
+      for (const event of inboundCall(callId, "0356990230", "1001")) await ami.emit(event);
+      await eventually("events without the list", async () => (await harness.callEvents((e) => e.callId === callId)).length === 3);
+    } finally {
+      ami.refuseChannelList = false;
+    }
+  });
+
   it("cuts a PBX that sends garbage, retries it, and leaves other tenants' links alone", async () => {
     const other = await FakeAmi.start();
     const otherTenant = randomUUID();

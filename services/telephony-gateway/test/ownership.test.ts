@@ -54,6 +54,48 @@ describe("two replicas", () => {
     expect(connections.length).toBe(1);
   });
 
+  it("a replica that takes a connection over mid-call reports that call's answer and end, and its ring only once", async () => {
+    for (const replica of [...harness.replicas]) await replica.stop();
+    const pbx = await FakeAmi.start();
+    try {
+      const first = await harness.startReplica("midcall-a", { leaseTtlMs: 1_500 });
+      const second = await harness.startReplica("midcall-b", { leaseTtlMs: 1_500 });
+      const { connection } = await harness.connections.createPbxConnection(
+        { name: "Mid-call", vendor: PbxVendor.ASTERISK_AMI, host: "127.0.0.1", port: pbx.port, username: "switchboard", secret: "amp111" },
+        await harness.admin(),
+      );
+      const id = connection!.id;
+      await eventually("login", () => pbx.live.length === 1);
+      const callId = `1700000200.${Math.floor(Math.random() * 1e6)}`;
+      const events = inboundCall(callId, "0356990230", "1001");
+      // The call rings at the first holder (DialBegin, Newstate Ringing) …
+      for (const event of events.slice(0, 4)) await pbx.emit(event);
+      await eventually("the ring", async () => (await harness.callEvents((e) => e.callId === callId)).length === 1);
+      // … which goes away while the phone still rings.
+      pbx.channels = [
+        { Channel: "PJSIP/trunk-00000001", ChannelState: 4, ChannelStateDesc: "Ring", Uniqueid: callId, Linkedid: callId, CallerIDNum: "0356990230", Exten: "0201234567", BridgeId: "", Duration: "00:00:09" },
+        { Channel: "PJSIP/1001-00000002", ChannelState: 5, ChannelStateDesc: "Ringing", Uniqueid: `${callId}.2`, Linkedid: callId, CallerIDNum: "1001", ConnectedLineNum: "0356990230", BridgeId: "", Duration: "00:00:08" },
+      ];
+      const holder = [first, second].find((r) => r.supervisor.held().includes(id))!;
+      const survivor = holder === first ? second : first;
+      await holder.stop();
+      await eventually("takeover", () => survivor.supervisor.held().includes(id) && pbx.live.length === 1, 10_000);
+      await eventually("the list asked for", () => pbx.actions.some((a) => a.Action === "CoreShowChannels"));
+
+      // The new holder sees the answer and the hang-up.
+      pbx.channels = [];
+      for (const event of events.slice(4)) await pbx.emit(event);
+      await eventually("answer and end", async () => (await harness.callEvents((e) => e.callId === callId)).length >= 3);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const seen = await harness.callEvents((e) => e.callId === callId);
+      // The survivor reported the ring as well, under the same event id: the stream kept one.
+      expect(seen.map((e) => e.state)).toEqual([CallState.RINGING, CallState.ANSWERED, CallState.ENDED]);
+      for (const event of seen) expect(event.caller).toMatchObject({ raw: "0356990230", e164: "+31356990230" });
+    } finally {
+      await pbx.close();
+    }
+  });
+
   it("spreads connections over replicas as rendezvous hashing says", async () => {
     for (const replica of [...harness.replicas]) await replica.stop();
     const replicas = [await harness.startReplica("spread-1"), await harness.startReplica("spread-2")];

@@ -1,5 +1,5 @@
 import type { Logger } from "@switchboard/rpc";
-import type { CallSignal } from "../domain/call-signals.js";
+import type { CallInProgress, CallSignal } from "../domain/call-signals.js";
 
 /** Where and how to reach one PBX, with its credentials decrypted (held in memory only). */
 export interface PbxEndpoint {
@@ -31,6 +31,12 @@ export interface AdapterOptions {
   endpoint: PbxEndpoint;
   /** Called for every call observation, in the order the PBX sent them. */
   onSignal(signal: CallSignal): void;
+  /**
+   * Called once per link, right after sign-in, with the calls the PBX has in
+   * progress, before any signal that came after the list was asked for.
+   * Adapters whose PBX cannot list its calls never call it.
+   */
+  onCallsInProgress?(calls: CallInProgress[]): void;
   limits: FrameLimits;
   timeouts: { connectMs: number; replyMs: number; keepaliveMs: number };
   log: Logger;

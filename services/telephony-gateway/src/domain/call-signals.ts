@@ -27,3 +27,15 @@ export type CallSignal =
     }
   | { kind: "answered"; callId: string; time: Date }
   | { kind: "ended"; callId: string; time: Date };
+
+/**
+ * A call the PBX reports as in progress when the link comes up (AMI
+ * CoreShowChannels): its ring as a ringing signal would have carried it,
+ * and whether it has been answered since. Lets a replica that takes a
+ * connection over, or a link that comes back, carry on where the last
+ * one stopped.
+ */
+export interface CallInProgress {
+  ring: Extract<CallSignal, { kind: "ringing" }>;
+  answered: boolean;
+}

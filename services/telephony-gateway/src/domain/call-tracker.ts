@@ -1,4 +1,4 @@
-import type { CallSignal } from "./call-signals.js";
+import type { CallInProgress, CallSignal } from "./call-signals.js";
 
 export type CallStateName = "ringing" | "answered" | "ended";
 export type Direction = "inbound" | "outbound";
@@ -47,6 +47,8 @@ export class CallTracker {
   observe(signal: CallSignal): CallStateChange | undefined {
     if (this.ended.has(signal.callId)) return undefined;
     let call = this.calls.get(signal.callId);
+    // Remembered even unseen: a list of calls in progress taken just before must not bring it back.
+    if (signal.kind === "ended" && !call) this.forget(signal.callId);
     if (signal.kind === "ringing") {
       if (!call) {
         call = { direction: signal.direction ?? "inbound", extension: signal.extension, caller: signal.caller, callee: signal.callee, startTime: undefined, reached: 0 };
@@ -69,16 +71,50 @@ export class CallTracker {
       time: signal.time,
       startTime: call.startTime ?? signal.time,
     };
-    if (signal.kind === "ended") {
-      this.calls.delete(signal.callId);
-      this.ended.add(signal.callId);
-      if (this.ended.size > this.maxCalls) this.ended.delete(this.ended.values().next().value!);
-    }
+    if (signal.kind === "ended") this.forget(signal.callId);
     return change;
+  }
+
+  /**
+   * Takes the PBX's list of calls in progress when the link comes up
+   * (`calls`, complete) as the truth, and returns what changed unseen:
+   * a tracked call missing from it ended while the link was down; a
+   * tracked ringing call listed as answered was answered meanwhile; a
+   * ringing call not tracked yet rings now (a replica that held the link
+   * before may have reported it too: the event id is the same, and
+   * JetStream drops the repeat). An answered call not tracked yet is
+   * taken on without an event, so that its end is reported.
+   */
+  reconcile(calls: readonly CallInProgress[], time: Date): CallStateChange[] {
+    const changes: CallStateChange[] = [];
+    const listed = new Set(calls.map((c) => c.ring.callId));
+    for (const [callId, call] of [...this.calls]) {
+      if (call.reached > 0 && !listed.has(callId)) changes.push(this.observe({ kind: "ended", callId, time })!);
+    }
+    for (const { ring, answered } of calls) {
+      if (this.ended.has(ring.callId)) continue;
+      const known = this.calls.get(ring.callId);
+      if (answered && (!known || known.reached === 0)) {
+        const placed = known ?? { direction: ring.direction ?? "inbound", extension: ring.extension, caller: ring.caller, callee: ring.callee, startTime: undefined, reached: 0 };
+        this.remember(ring.callId, { ...placed, extension: placed.extension || ring.extension, startTime: ring.time, reached: order.answered });
+        continue;
+      }
+      const rang = this.observe(ring);
+      if (rang) changes.push(rang);
+      const answer = answered ? this.observe({ kind: "answered", callId: ring.callId, time }) : undefined;
+      if (answer) changes.push(answer);
+    }
+    return changes;
   }
 
   get size(): number {
     return this.calls.size;
+  }
+
+  private forget(callId: string): void {
+    this.calls.delete(callId);
+    this.ended.add(callId);
+    if (this.ended.size > this.maxCalls) this.ended.delete(this.ended.values().next().value!);
   }
 
   private remember(callId: string, call: TrackedCall): void {

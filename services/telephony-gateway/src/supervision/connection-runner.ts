@@ -3,6 +3,7 @@ import type { Logger } from "@switchboard/rpc";
 import { PbxUnavailableError, type AdapterOptions, type FrameLimits, type OriginateRequest, type PbxAdapter, type PbxEndpoint } from "../adapters/adapter.js";
 import type { Vendor } from "../adapters/vendors.js";
 import { withDirection } from "../domain/call-direction.js";
+import type { CallInProgress } from "../domain/call-signals.js";
 import { CallTracker } from "../domain/call-tracker.js";
 import type { CallContext, CallEventPublisher } from "../events/call-events.js";
 import type { ConnectionStatusName } from "../store/schema.js";
@@ -36,6 +37,7 @@ export interface ConnectionRunner {
 export function startConnectionRunner(options: RunnerOptions): ConnectionRunner {
   const { endpoint, log } = options;
   const tracker = new CallTracker();
+  const isExtension = (endpoint: string) => options.context.usersAt(endpoint).length > 0;
   const stopping = new AbortController();
   const stopped = new Promise<Error>((resolve) => stopping.signal.addEventListener("abort", () => resolve(new Error("stopped")), { once: true }));
   let adapter: PbxAdapter | undefined;
@@ -54,8 +56,12 @@ export function startConnectionRunner(options: RunnerOptions): ConnectionRunner 
         timeouts: options.timeouts,
         log,
         onSignal(signal) {
-          const change = tracker.observe(withDirection(signal, (endpoint) => options.context.usersAt(endpoint).length > 0));
+          const change = tracker.observe(withDirection(signal, isExtension));
           if (change) options.publisher.publish(options.context, change);
+        },
+        onCallsInProgress(calls) {
+          const directed = calls.map((call) => ({ ...call, ring: withDirection(call.ring, isExtension) as CallInProgress["ring"] }));
+          for (const change of tracker.reconcile(directed, new Date())) options.publisher.publish(options.context, change);
         },
       });
       adapter = current;

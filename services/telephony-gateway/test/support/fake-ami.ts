@@ -6,13 +6,24 @@ export type AmiFields = Record<string, string | number>;
 /**
  * A fake Asterisk speaking the manager protocol as documented: a banner
  * line, then `Key: Value\r\n` messages ended by an empty line. It checks
- * Login, answers Ping and Originate, records every action, and lets a test
- * send events, garbage, or drop the connection.
+ * Login, answers Ping, Originate and CoreShowChannels (from `channels`),
+ * records every action, and lets a test send events, garbage, or drop the
+ * connection.
  */
 export class FakeAmi {
   readonly actions: AmiFields[] = [];
   readonly sessions: Socket[] = [];
   logins = 0;
+  /**
+   * The channels this PBX has up, as CoreShowChannel fields (Channel,
+   * ChannelState, Uniqueid, Linkedid, BridgeId, …): what it lists when asked
+   * with CoreShowChannels.
+   */
+  channels: AmiFields[] = [];
+  /** Answer CoreShowChannels as for a manager user without `reporting`. */
+  refuseChannelList = false;
+  /** Live events that happen while the list is being written: sent after its items, before its completion. */
+  duringChannelList: AmiFields[] = [];
   /** Write every frame in small pieces with pauses, as a slow network would. */
   splitWrites = false;
   private readonly server: Server;
@@ -76,6 +87,17 @@ export class FakeAmi {
         return;
       case "Originate":
         void this.write(socket, { Response: "Success", ActionID: id!, Message: "Originate successfully queued" });
+        return;
+      case "CoreShowChannels":
+        if (this.refuseChannelList) {
+          void this.write(socket, { Response: "Error", ActionID: id!, Message: "Permission denied" });
+          return;
+        }
+        // A list action: an acknowledgement, one event per item, then a completion event, all with the ActionID.
+        void this.write(socket, { Response: "Success", ActionID: id!, EventList: "start", Message: "Channels will follow" });
+        for (const channel of this.channels) void this.write(socket, { Event: "CoreShowChannel", ActionID: id!, ...channel });
+        for (const event of this.duringChannelList) void this.write(socket, event);
+        void this.write(socket, { Event: "CoreShowChannelsComplete", ActionID: id!, EventList: "Complete", ListItems: this.channels.length });
         return;
       case "Logoff":
         void this.write(socket, { Response: "Goodbye", ActionID: id!, Message: "Thanks for all the fish." }).then(() => socket.end());

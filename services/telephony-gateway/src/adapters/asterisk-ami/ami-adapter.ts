@@ -2,7 +2,8 @@ import type { Socket } from "node:net";
 import { PbxRefusedError, PbxUnavailableError, ProtocolError, type AdapterOptions, type OriginateRequest, type PbxAdapter } from "../adapter.js";
 import { FloodGuard } from "../flood-guard.js";
 import { deferred, openTcp } from "../tcp-link.js";
-import { amiSignal } from "./ami-call-events.js";
+import type { CallSignal } from "../../domain/call-signals.js";
+import { amiCallsInProgress, amiSignal } from "./ami-call-events.js";
 import { AmiFrameReader, encodeAction, type AmiMessage } from "./ami-framing.js";
 import { amiSettings } from "./ami-settings.js";
 
@@ -30,6 +31,9 @@ export function createAmiAdapter(options: AdapterOptions): PbxAdapter {
   let nextActionId = 1;
   let keepalive: NodeJS.Timeout | undefined;
   let ended = false;
+  // While the calls in progress are being listed: the list's ActionID, its
+  // items, and the live signals held back until the list has been applied.
+  let listing: { actionId: string; channels: AmiMessage[]; complete: ReturnType<typeof deferred<void>>; held: CallSignal[] } | undefined;
 
   const end = (reason: Error) => {
     if (ended) return;
@@ -42,6 +46,7 @@ export function createAmiAdapter(options: AdapterOptions): PbxAdapter {
       pending.delete(id);
     }
     banner.reject(reason);
+    listing?.complete.reject(reason);
     lost.resolve(reason);
   };
 
@@ -70,15 +75,22 @@ export function createAmiAdapter(options: AdapterOptions): PbxAdapter {
       }
       return;
     }
+    if (listing && message.actionid === listing.actionId) {
+      const event = message.event?.toLowerCase();
+      if (event === "coreshowchannel") listing.channels.push(message);
+      else if (event === "coreshowchannelscomplete") listing.complete.resolve();
+      return;
+    }
     if (message.event) {
       const signal = amiSignal(message);
-      if (signal) options.onSignal(signal);
+      if (!signal) return;
+      if (listing) listing.held.push(signal);
+      else options.onSignal(signal);
     }
   };
 
-  const send = (action: string, fields: Record<string, string | number | undefined>): Promise<AmiMessage> => {
+  const send = (action: string, fields: Record<string, string | number | undefined>, actionId = String(nextActionId++)): Promise<AmiMessage> => {
     if (ended || !socket) return Promise.reject(new PbxUnavailableError("the link to the PBX is down"));
-    const actionId = String(nextActionId++);
     const frame = encodeAction({ Action: action, ActionID: actionId, ...fields });
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -88,6 +100,38 @@ export function createAmiAdapter(options: AdapterOptions): PbxAdapter {
       pending.set(actionId, { resolve, reject, timer });
       socket!.write(frame);
     });
+  };
+
+  /**
+   * CoreShowChannels: one CoreShowChannel event per channel, then
+   * CoreShowChannelsComplete, all with our ActionID. Live events that
+   * arrive meanwhile wait, so they apply after the list. A PBX that refuses
+   * (the manager user lacks `reporting`) or does not finish in time leaves
+   * the link working as before, without the list.
+   */
+  const listCallsInProgress = async (report: NonNullable<AdapterOptions["onCallsInProgress"]>) => {
+    const current = { actionId: String(nextActionId++), channels: [] as AmiMessage[], complete: deferred<void>(), held: [] as CallSignal[] };
+    current.complete.promise.catch(() => {});
+    listing = current;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const refused = refusal(await send("CoreShowChannels", {}, current.actionId));
+      if (refused) throw new PbxRefusedError(refused);
+      await Promise.race([
+        current.complete.promise,
+        new Promise((_, reject) => (timer = setTimeout(() => reject(new PbxUnavailableError(`the channel list did not end within ${timeouts.replyMs} ms`)), timeouts.replyMs))),
+      ]);
+      report(amiCallsInProgress(current.channels));
+    } catch (err) {
+      log.warn(
+        { event: "ami.calls_not_listed", connectionId: endpoint.connectionId, reason: (err as Error).message },
+        "could not list the calls in progress (give the manager user 'reporting' in its write permissions): calls that changed while the link was down keep their last state",
+      );
+    } finally {
+      clearTimeout(timer);
+      listing = undefined;
+      for (const signal of current.held) options.onSignal(signal);
+    }
   };
 
   const refusal = (reply: AmiMessage) => reply.response?.toLowerCase() !== "success" ? reply.message || reply.response || "no reason given" : undefined;
@@ -117,6 +161,7 @@ export function createAmiAdapter(options: AdapterOptions): PbxAdapter {
         send("Ping", {}).catch((err: Error) => end(new PbxUnavailableError(`keepalive failed: ${err.message}`)));
       }, timeouts.keepaliveMs);
       keepalive.unref();
+      if (options.onCallsInProgress) await listCallsInProgress(options.onCallsInProgress);
     },
 
     async originate(request: OriginateRequest) {

@@ -1,4 +1,4 @@
-import type { CallSignal } from "../../domain/call-signals.js";
+import type { CallInProgress, CallSignal } from "../../domain/call-signals.js";
 import type { AmiMessage } from "./ami-framing.js";
 
 /** Asterisk's channel state 5: the device rings. */
@@ -61,4 +61,51 @@ export function amiSignal(message: AmiMessage, time = new Date()): CallSignal | 
     default:
       return undefined;
   }
+}
+
+/** "HH:MM:SS" (CoreShowChannel's Duration) in milliseconds; 0 when unreadable. */
+function durationMs(value: string | undefined): number {
+  const parts = /^(\d+):(\d{2}):(\d{2})$/.exec(value ?? "");
+  return parts ? ((Number(parts[1]) * 60 + Number(parts[2])) * 60 + Number(parts[3])) * 1000 : 0;
+}
+
+/**
+ * The calls in progress from a CoreShowChannels list (one CoreShowChannel
+ * event per channel), read as the live events would have been: a channel
+ * in state Ringing is the ring (as Newstate 5), a channel in a bridge means
+ * the call was answered, and the call's other channel is the extension that
+ * took it; the call's first channel (Uniqueid = Linkedid) says who called
+ * which number, as in DialBegin. Calls with neither (still in an IVR or a queue, not ringing
+ * anyone yet) are left to their live events.
+ */
+export function amiCallsInProgress(channels: readonly AmiMessage[], now = new Date()): CallInProgress[] {
+  const byCall = new Map<string, AmiMessage[]>();
+  for (const channel of channels) {
+    const callId = channel.linkedid;
+    if (!callId) continue;
+    byCall.set(callId, [...(byCall.get(callId) ?? []), channel]);
+  }
+  const calls: CallInProgress[] = [];
+  for (const [callId, members] of byCall) {
+    const answered = members.some((c) => !!c.bridgeid);
+    // The extension's channel: the one ringing, else (answered) the bridged one that did not start the call.
+    const reached = members.find((c) => c.channelstate === RINGING_STATE) ?? (answered ? members.find((c) => !!c.bridgeid && c.uniqueid !== callId) : undefined);
+    if (!reached) continue;
+    // The call's first channel says who called what, as DialBegin would; the reached channel's connected line otherwise.
+    const origin = members.find((c) => c.uniqueid === callId && c !== reached);
+    calls.push({
+      ring: {
+        kind: "ringing",
+        callId,
+        extension: endpointOf(reached.channel),
+        caller: unknown(origin?.calleridnum) || unknown(reached.connectedlinenum),
+        callee: unknown(origin?.exten) || unknown(reached.calleridnum) || endpointOf(reached.channel),
+        from: (origin && endpointOf(origin.channel)) || unknown(reached.connectedlinenum),
+        // When this channel began to ring, as near as the list tells (whole seconds).
+        time: new Date(now.getTime() - durationMs(reached.duration)),
+      },
+      answered,
+    });
+  }
+  return calls;
 }
