@@ -6,3 +6,4 @@ export { migrateToLatest, MigrationError } from "./migrate.js";
 export { runMigrateCommand, type MigrateCommandOptions } from "./migrate-command.js";
 export { listenForNotifications, type NotificationListener } from "./notifications.js";
 export { consoleLogger, silentLogger, describeError, type Logger } from "./logger.js";
+export { startPeriodicJob, type PeriodicJob, type PeriodicJobOptions } from "./periodic-job.js";

@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Transaction } from "kysely";
-import { setTenant, type Logger } from "@switchboard/db";
+import { setTenant, startPeriodicJob, type Logger, type PeriodicJob } from "@switchboard/db";
 import type { EventTables } from "./outbox-table.js";
 
 /**
@@ -55,24 +55,16 @@ export interface ProcessedEventPruningOptions {
  * long-running consumer do not grow without bound. A failed round is logged
  * and retried at the next one; the timer never keeps the process alive.
  */
-export function startProcessedEventPruning(db: Kysely<any>, options: ProcessedEventPruningOptions): { stop(): Promise<void> } {
+export function startProcessedEventPruning(db: Kysely<any>, options: ProcessedEventPruningOptions): PeriodicJob {
   const keepMs = options.keepMs ?? 8 * 24 * 60 * 60 * 1000;
-  let running: Promise<void> = Promise.resolve();
-  const round = () => {
-    running = pruneProcessedEvents(db, keepMs).then(
-      (pruned) => {
-        if (pruned > 0) options.log.info({ event: "processed_events.pruned", pruned }, "old processed-event markers deleted");
-      },
-      (err: unknown) => options.log.warn({ event: "processed_events.prune_failed", message: err instanceof Error ? err.message : String(err) }, "pruning processed-event markers failed; retried next round"),
-    );
-  };
-  round();
-  const timer = setInterval(round, options.everyMs ?? 60 * 60 * 1000);
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
+  return startPeriodicJob({
+    everyMs: options.everyMs ?? 60 * 60 * 1000,
+    runNow: true,
+    log: options.log,
+    failedEvent: "processed_events.prune_failed",
+    run: async () => {
+      const pruned = await pruneProcessedEvents(db, keepMs);
+      if (pruned > 0) options.log.info({ event: "processed_events.pruned", pruned }, "old processed-event markers deleted");
     },
-  };
+  });
 }

@@ -2,7 +2,7 @@ import { auditStream } from "@switchboard/audit";
 import { assertEveryMethodDeclared, createAuthHook, createTokenVerifier, createRevocationList, watchRevocations } from "@switchboard/authz";
 import { loadConfigOrExit } from "@switchboard/config";
 import { createKeyring, localKeyWrapper } from "@switchboard/crypto";
-import { openDatabase, pingDatabase } from "@switchboard/db";
+import { openDatabase, pingDatabase, startPeriodicJob } from "@switchboard/db";
 import { startDebugLogging } from "@switchboard/debug-sessions";
 import { connectEvents, ensureStream, pingEvents, startOutboxRelay } from "@switchboard/events";
 import { onShutdown, serve } from "@switchboard/rpc";
@@ -47,8 +47,7 @@ const lifetimes = {
 };
 const keys = createSigningKeys(db, wrapper, lifetimes.accessSeconds);
 await keys.rotateIfOlderThan(config.SIGNING_KEY_ROTATION);
-const rotation = setInterval(() => void keys.rotateIfOlderThan(config.SIGNING_KEY_ROTATION).catch((error: Error) => log.error({ event: "signing_key.rotation_failed", reason: error.message })), 3_600_000);
-rotation.unref();
+const rotation = startPeriodicJob({ everyMs: 3_600_000, log, failedEvent: "signing_key.rotation_failed", run: () => keys.rotateIfOlderThan(config.SIGNING_KEY_ROTATION) });
 
 const deps: IdentityDeps = {
   db,
@@ -84,16 +83,12 @@ const server = await serve({
   log,
 });
 
-const reviewClosing = setInterval(
-  () => void closeDueReviews(deps).catch((error: Error) => log.error({ event: "access_review.close_failed", reason: error.message })),
-  60_000,
-);
-reviewClosing.unref();
+const reviewClosing = startPeriodicJob({ everyMs: 60_000, log, failedEvent: "access_review.close_failed", run: () => closeDueReviews(deps) });
 
 onShutdown(
   [
     { name: "grpc-server", close: () => server.close() },
-    { name: "jobs", close: () => [rotation, reviewClosing].forEach(clearInterval) },
+    { name: "jobs", close: () => Promise.all([rotation.stop(), reviewClosing.stop()]) },
     { name: "debug-logging", close: () => debugLogging.stop() },
     { name: "outbox-relay", close: () => relay.stop() },
     { name: "revocation-watch", close: () => revocationWatch.stop() },

@@ -1,5 +1,5 @@
 import { recordAudit } from "@switchboard/audit";
-import { describeError, withTenant } from "@switchboard/db";
+import { describeError, startPeriodicJob, withTenant, type PeriodicJob } from "@switchboard/db";
 import type { RecognitionDeps } from "../deps.js";
 import { forgetOpenSync, lockSync, markExpired, syncsOpenSince } from "../store/syncs.js";
 
@@ -69,30 +69,15 @@ async function expireOne(deps: Pick<RecognitionDeps, "db">, entry: { sync_id: st
   return batches;
 }
 
-/**
- * Runs `expireAbandonedSyncs` every `intervalMs`, never two rounds at once in
- * this process; `stop()` waits for a round in flight, so shutdown does not
- * close the database under it.
- */
-export function startSyncExpiry(deps: Pick<RecognitionDeps, "db" | "log">, options: { maxOpenMs: number; intervalMs: number }): { stop(): Promise<void> } {
-  let running: Promise<void> | undefined;
-  const round = () =>
-    expireAbandonedSyncs(deps, { maxOpenMs: options.maxOpenMs }).then(
-      (result) => {
-        if (result.expired + result.failed > 0) deps.log.info({ event: "sync.expiry_done", ...result }, `${result.expired} abandoned sync(s) expired, ${result.batches} batch(es) deleted, ${result.failed} failed`);
-      },
-      (error: unknown) => deps.log.error({ event: "sync.expiry_failed", ...describeError(error) }, "expiring abandoned syncs failed; the next run retries"),
-    );
-  const timer = setInterval(() => {
-    running ??= round().finally(() => {
-      running = undefined;
-    });
-  }, options.intervalMs);
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
+/** Runs `expireAbandonedSyncs` every `intervalMs` (libs/db's periodic job: no overlap, stop waits). */
+export function startSyncExpiry(deps: Pick<RecognitionDeps, "db" | "log">, options: { maxOpenMs: number; intervalMs: number }): PeriodicJob {
+  return startPeriodicJob({
+    everyMs: options.intervalMs,
+    log: deps.log,
+    failedEvent: "sync.expiry_failed",
+    run: async () => {
+      const result = await expireAbandonedSyncs(deps, { maxOpenMs: options.maxOpenMs });
+      if (result.expired + result.failed > 0) deps.log.info({ event: "sync.expiry_done", ...result }, `${result.expired} abandoned sync(s) expired, ${result.batches} batch(es) deleted, ${result.failed} failed`);
     },
-  };
+  });
 }
