@@ -87,6 +87,17 @@ function cpuSection(report: Report): string[] {
       "",
     );
   }
+  const lookup = report.results.get("RH32")?.cpuPerUnit?.server;
+  const echo = report.results.get("E32")?.cpuPerUnit?.server;
+  if (lookup !== undefined && echo !== undefined) {
+    lines.push(
+      `- What RH32's CPU allows here: a cache-hit lookup costs its server ${micros(lookup)} µs per call against the echo's ${micros(echo)} µs at`,
+      `  E32 (${(lookup / echo).toFixed(2)} ×): the same gRPC work plus the caller's token, number parsing, a blind index, a Redis round trip,`,
+      `  AES-GCM decryption and a larger answer. With each server's core saturated, lookups would reach at most`,
+      `  ${(echo / lookup).toFixed(2)} × E's calls/s; issue 4's 0.8 × E32 needs a lookup at ≤ ${micros(echo / 0.8)} µs per call.`,
+      "",
+    );
+  }
   return lines;
 }
 
