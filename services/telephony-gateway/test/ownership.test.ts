@@ -78,9 +78,13 @@ describe("two replicas", () => {
       ];
       const holder = [first, second].find((r) => r.supervisor.held().includes(id))!;
       const survivor = holder === first ? second : first;
+      const lists = () => pbx.actions.filter((a) => a.Action === "CoreShowChannels").length;
+      const listedBefore = lists();
       await holder.stop();
       await eventually("takeover", () => survivor.supervisor.held().includes(id) && pbx.live.length === 1, 10_000);
-      await eventually("the list asked for", () => pbx.actions.some((a) => a.Action === "CoreShowChannels"));
+      // The new holder's own list (the first holder asked too, when it logged in).
+      await eventually("the new holder's list", () => lists() > listedBefore);
+      // Its answer is written before the next events, so they reach the adapter after the list.
 
       // The new holder sees the answer and the hang-up.
       pbx.channels = [];
