@@ -25,12 +25,11 @@ async function statusOf(id: string, tenantId = harness.tenantId) {
   return connections.find((c) => c.id === id);
 }
 
-async function createAmiConnection(port: number, options: { secret?: string; tenantId?: string; name?: string } = {}) {
-  const { connection } = await harness.connections.createPbxConnection(
-    { name: options.name ?? "Head office", vendor: PbxVendor.ASTERISK_AMI, host: "127.0.0.1", port, username: "switchboard", secret: options.secret ?? "amp111" },
-    await harness.admin(options.tenantId),
-  );
-  return connection!;
+/** Drops the PBX's connections, as a restart would, and waits until the gateway has logged in again. */
+async function dropAndWaitForLogin(): Promise<void> {
+  const logins = ami.logins;
+  ami.dropAll();
+  await eventually("a new login", () => ami.logins > logins && ami.live.length > 0);
 }
 
 async function auditActions(tenantId = harness.tenantId) {
@@ -44,7 +43,7 @@ beforeAll(async () => {
   ami = await FakeAmi.start();
   await harness.setRegion("NL");
   await harness.startReplica();
-  connectionId = (await createAmiConnection(ami.port)).id;
+  connectionId = (await harness.createAmiConnection(ami.port)).id;
   await harness.connections.assignExtension({ userId, connectionId, extension: "1001" }, await harness.admin());
 });
 
@@ -64,7 +63,7 @@ describe("connections", () => {
   });
 
   it("shows FAILED with the PBX's reason when the login is refused, and keeps retrying", async () => {
-    const wrong = await createAmiConnection(ami.port, { secret: "wrong", name: "Wrong secret" });
+    const wrong = await harness.createAmiConnection(ami.port, { secret: "wrong", name: "Wrong secret" });
     const failed = await eventually("FAILED", async () => {
       const status = await statusOf(wrong.id);
       return status?.status === PbxConnectionStatus.FAILED && status;
@@ -198,7 +197,7 @@ describe("click-to-dial", () => {
     await down.close();
     const tenantId = randomUUID();
     const agentId = randomUUID();
-    const connection = await createAmiConnection(port, { tenantId });
+    const connection = await harness.createAmiConnection(port, { tenantId });
     await harness.connections.assignExtension({ userId: agentId, connectionId: connection.id, extension: "2001" }, await harness.admin(tenantId));
     await eventually("FAILED", async () => (await statusOf(connection.id, tenantId))?.status === PbxConnectionStatus.FAILED);
     const error = await failure(harness.telephony.dial({ number: "+31356990230" }, await harness.agent(agentId, tenantId)));
@@ -212,9 +211,7 @@ describe("click-to-dial", () => {
 describe("supervision", () => {
   it("reconnects after the PBX drops the connection, and events flow again", async () => {
     await eventually("login", () => ami.live.length > 0);
-    const logins = ami.logins;
-    ami.dropAll();
-    await eventually("a new login", () => ami.logins > logins && ami.live.length > 0);
+    await dropAndWaitForLogin();
     await eventually("CONNECTED", async () => (await statusOf(connectionId))?.status === PbxConnectionStatus.CONNECTED);
     const callId = `1700000003.${Math.floor(Math.random() * 1e6)}`;
     for (const event of inboundCall(callId, "0356990230", "1001")) await ami.emit(event);
@@ -235,9 +232,7 @@ describe("supervision", () => {
       { Channel: "PJSIP/1001-00000002", ChannelState: 6, ChannelStateDesc: "Up", Uniqueid: `${answered}.2`, Linkedid: answered, CallerIDNum: "1001", ConnectedLineNum: "0356990230", BridgeId: "b-7", Duration: "00:00:40" },
     ];
     try {
-      const logins = ami.logins;
-      ami.dropAll();
-      await eventually("a new login", () => ami.logins > logins && ami.live.length > 0);
+      await dropAndWaitForLogin();
       expect(ami.actions.filter((a) => a.Action === "CoreShowChannels").length).toBeGreaterThan(0);
       const states = async (callId: string) => (await harness.callEvents((e) => e.callId === callId)).map((e) => e.state);
       await eventually("the missed end", async () => (await states(gone)).length === 2);
@@ -272,9 +267,7 @@ describe("supervision", () => {
     ];
     ami.duringChannelList = [{ Event: "BridgeEnter", ...phone, BridgeUniqueid: "b-8" }];
     try {
-      const logins = ami.logins;
-      ami.dropAll();
-      await eventually("a new login", () => ami.logins > logins && ami.live.length > 0);
+      await dropAndWaitForLogin();
       await eventually("ring and answer", async () => (await harness.callEvents((e) => e.callId === callId)).length === 2);
       expect((await harness.callEvents((e) => e.callId === callId)).map((e) => e.state)).toEqual([CallState.RINGING, CallState.ANSWERED]);
     } finally {
@@ -286,9 +279,7 @@ describe("supervision", () => {
   it("keeps the link when the manager user may not list channels, and events still flow", async () => {
     ami.refuseChannelList = true;
     try {
-      const logins = ami.logins;
-      ami.dropAll();
-      await eventually("a new login", () => ami.logins > logins && ami.live.length > 0);
+      await dropAndWaitForLogin();
       await eventually("CONNECTED", async () => (await statusOf(connectionId))?.status === PbxConnectionStatus.CONNECTED);
       const callId = `1700000006.${Math.floor(Math.random() * 1e6)}`;
       for (const event of inboundCall(callId, "0356990230", "1001")) await ami.emit(event);
@@ -302,7 +293,7 @@ describe("supervision", () => {
     const other = await FakeAmi.start();
     const otherTenant = randomUUID();
     try {
-      await createAmiConnection(other.port, { tenantId: otherTenant });
+      await harness.createAmiConnection(other.port, { tenantId: otherTenant });
       await eventually("other login", () => other.live.length === 1);
       await eventually("login", () => ami.live.length > 0);
       const logins = ami.logins;

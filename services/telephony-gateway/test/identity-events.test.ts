@@ -4,7 +4,7 @@ import { fromBinary } from "@bufbuild/protobuf";
 import { withTenant } from "@switchboard/db";
 import { publishEvent, type EventConsumer } from "@switchboard/events";
 import { AuditEventSchema } from "@switchboard/proto/switchboard/audit/v1/audit_event_pb";
-import { PbxConnectionStatus, PbxVendor } from "@switchboard/proto/switchboard/telephony/v1/resources_pb";
+import { PbxConnectionStatus } from "@switchboard/proto/switchboard/telephony/v1/resources_pb";
 import { Code, RpcError, silentLogger } from "@switchboard/rpc";
 import { organizationEvents, startOrganizationConsumer } from "../src/events/organization-events.js";
 import { startUserErasure } from "../src/events/user-events.js";
@@ -43,11 +43,7 @@ afterAll(async () => {
 async function connectedTenant(region = "NL") {
   const tenantId = randomUUID();
   await harness.setRegion(region, tenantId);
-  const { connection } = await harness.connections.createPbxConnection(
-    { name: "Head office", vendor: PbxVendor.ASTERISK_AMI, host: "127.0.0.1", port: ami.port, username: "switchboard", secret: "amp111" },
-    await harness.admin(tenantId),
-  );
-  const connectionId = connection!.id;
+  const connectionId = (await harness.createAmiConnection(ami.port, { tenantId })).id;
   await eventually("CONNECTED", async () => {
     const { connections } = await harness.connections.listPbxConnections({}, await harness.admin(tenantId));
     return connections.find((c) => c.id === connectionId)?.status === PbxConnectionStatus.CONNECTED;

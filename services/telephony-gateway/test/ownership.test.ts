@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CallState } from "@switchboard/proto/switchboard/telephony/v1/events_pb";
-import { PbxConnectionStatus, PbxVendor } from "@switchboard/proto/switchboard/telephony/v1/resources_pb";
+import { PbxConnectionStatus } from "@switchboard/proto/switchboard/telephony/v1/resources_pb";
 import { FakeAmi, inboundCall } from "./support/fake-ami.js";
 import { preferredReplica } from "../src/supervision/rendezvous.js";
 import { eventually, Harness } from "./support/harness.js";
@@ -23,11 +23,7 @@ describe("two replicas", () => {
   it("hold each connection once: one login, one event stream, and a takeover when the holder dies", async () => {
     const first = await harness.startReplica("replica-a", { leaseTtlMs: 1_500 });
     const second = await harness.startReplica("replica-b", { leaseTtlMs: 1_500 });
-    const { connection } = await harness.connections.createPbxConnection(
-      { name: "Shared", vendor: PbxVendor.ASTERISK_AMI, host: "127.0.0.1", port: ami.port, username: "switchboard", secret: "amp111" },
-      await harness.admin(),
-    );
-    const id = connection!.id;
+    const id = (await harness.createAmiConnection(ami.port, { name: "Shared" })).id;
     await eventually("login", () => ami.live.length === 1);
     // Several reconciliations later there is still exactly one holder and one link.
     await new Promise((resolve) => setTimeout(resolve, 1_000));
@@ -60,11 +56,7 @@ describe("two replicas", () => {
     try {
       const first = await harness.startReplica("midcall-a", { leaseTtlMs: 1_500 });
       const second = await harness.startReplica("midcall-b", { leaseTtlMs: 1_500 });
-      const { connection } = await harness.connections.createPbxConnection(
-        { name: "Mid-call", vendor: PbxVendor.ASTERISK_AMI, host: "127.0.0.1", port: pbx.port, username: "switchboard", secret: "amp111" },
-        await harness.admin(),
-      );
-      const id = connection!.id;
+      const id = (await harness.createAmiConnection(pbx.port, { name: "Mid-call" })).id;
       await eventually("login", () => pbx.live.length === 1);
       const callId = `1700000200.${Math.floor(Math.random() * 1e6)}`;
       const events = inboundCall(callId, "0356990230", "1001");
@@ -108,11 +100,7 @@ describe("two replicas", () => {
     try {
       const ids: string[] = [];
       for (const [index, fake] of fakes.entries()) {
-        const { connection } = await harness.connections.createPbxConnection(
-          { name: `PBX ${index}`, vendor: PbxVendor.ASTERISK_AMI, host: "127.0.0.1", port: fake.port, username: "switchboard", secret: "amp111" },
-          await harness.admin(),
-        );
-        ids.push(connection!.id);
+        ids.push((await harness.createAmiConnection(fake.port, { name: `PBX ${index}` })).id);
       }
       // Once the stopped replicas' heartbeats have expired, each connection
       // sits with the replica rendezvous hashing prefers among the live two.

@@ -42,7 +42,7 @@ async function closeSyncs(trx: Trx, ids: string[]): Promise<number> {
   return Number(batches.numDeletedRows);
 }
 
-/** Open syncs of any tenant that began before `cutoff`, oldest first (ids only: open_sync is outside row-level security). */
+/** Open syncs of any tenant that began before `cutoff`, oldest first: ids and start times, all open_sync holds (it is outside row-level security). */
 export function syncsOpenSince(db: Kysely<RecognitionDatabase>, cutoff: Date, limit: number): Promise<Selectable<OpenSyncTable>[]> {
   return db.selectFrom("open_sync").selectAll().where("began_at", "<", cutoff).orderBy("began_at").limit(limit).execute();
 }

@@ -9,6 +9,7 @@ import { withTenant } from "@switchboard/db";
 import { createTestDatabase, type TestDatabase } from "@switchboard/db/testing";
 import { connectEvents, ensureStream, type EventsConnection } from "@switchboard/events";
 import { CallDirection, CallEventSchema, CallState, type CallEvent } from "@switchboard/proto/switchboard/telephony/v1/events_pb";
+import { PbxVendor } from "@switchboard/proto/switchboard/telephony/v1/resources_pb";
 import { PbxConnectionService } from "@switchboard/proto/switchboard/telephony/v1/pbx_connections_pb";
 import { TelephonyService } from "@switchboard/proto/switchboard/telephony/v1/telephony_pb";
 import { createClient, openChannel, serve, silentLogger, type Channel, type RunningServer } from "@switchboard/rpc";
@@ -117,6 +118,15 @@ export class Harness {
 
   agent(userId: string, tenantId: string = this.tenantId) {
     return this.as(["agent"], { tenantId, userId });
+  }
+
+  /** An Asterisk connection to a fake AMI peer on `port` (its default credentials), created by the tenant's admin. */
+  async createAmiConnection(port: number, options: { secret?: string; tenantId?: string; name?: string } = {}) {
+    const { connection } = await this.connections.createPbxConnection(
+      { name: options.name ?? "Head office", vendor: PbxVendor.ASTERISK_AMI, host: "127.0.0.1", port, username: "switchboard", secret: options.secret ?? "amp111" },
+      await this.admin(options.tenantId),
+    );
+    return connection!;
   }
 
   setRegion(region: string, tenantId: string = this.tenantId): Promise<void> {

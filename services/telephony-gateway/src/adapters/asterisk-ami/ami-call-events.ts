@@ -83,7 +83,9 @@ export function amiCallsInProgress(channels: readonly AmiMessage[], now = new Da
   for (const channel of channels) {
     const callId = channel.linkedid;
     if (!callId) continue;
-    byCall.set(callId, [...(byCall.get(callId) ?? []), channel]);
+    const members = byCall.get(callId);
+    if (members) members.push(channel);
+    else byCall.set(callId, [channel]);
   }
   const calls: CallInProgress[] = [];
   for (const [callId, members] of byCall) {
